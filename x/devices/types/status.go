@@ -1,0 +1,19 @@
+package types
+
+import "fmt"
+
+// Device statuses. Revoked is final.
+const (
+	StatusActive    = "active"
+	StatusSuspended = "suspended"
+	StatusRevoked   = "revoked"
+)
+
+// ValidateStatus accepts exactly the three status names.
+func ValidateStatus(s string) error {
+	switch s {
+	case StatusActive, StatusSuspended, StatusRevoked:
+		return nil
+	}
+	return fmt.Errorf("%w: %q, want active, suspended or revoked", ErrInvalidStatus, s)
+}
