@@ -19,3 +19,11 @@ var (
 	ErrInvalidSigner    = errors.Register(ModuleName, 14, "invalid signer address")
 	ErrInvalidGenesis   = errors.Register(ModuleName, 15, "invalid devices genesis")
 )
+
+// Rejections of a device's signed claim (see Keeper.Admit).
+var (
+	ErrWrongProject     = errors.Register(ModuleName, 20, "device belongs to another project")
+	ErrDeviceSuspended  = errors.Register(ModuleName, 21, "device is suspended")
+	ErrInvalidSignature = errors.Register(ModuleName, 22, "signature does not verify")
+	ErrStaleSeq         = errors.Register(ModuleName, 23, "sequence number not greater than the last accepted")
+)

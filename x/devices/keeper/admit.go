@@ -1,0 +1,140 @@
+package keeper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/w3bd/w3bd/x/devices/devicekey"
+	"github.com/w3bd/w3bd/x/devices/types"
+)
+
+// admitDevice is a device as seen during one Admit call.
+type admitDevice struct {
+	types.Device
+	advanced bool // its last seq moved in this call
+}
+
+// minParallel is the batch size below which goroutines cost more than they save.
+const minParallel = 8
+
+// Admit judges claims in order: the device exists, is in the claimed project,
+// is active, signed the bytes, and the seq is above its last accepted one
+// (counting claims admitted earlier in the same call). Admitted claims advance
+// the device's last seq. verifyGas is charged for every signature checked,
+// before checking. Signatures are checked in parallel; everything that touches
+// state or gas runs in claim order, so the outcome never depends on scheduling.
+// The returned error is for failures of the store, not of claims.
+func (k Keeper) Admit(ctx context.Context, claims []types.Claim, verifyGas types.VerifyGasFunc) ([]types.Verdict, error) {
+	verdicts := make([]types.Verdict, len(claims))
+	keys := make([]devicekey.PublicKey, len(claims))
+	addrs := make([][]byte, len(claims))
+	devices := make(map[string]admitDevice)
+	gasMeter := sdk.UnwrapSDKContext(ctx).GasMeter()
+
+	for i, c := range claims {
+		addr, err := parseDeviceID(c.DeviceID)
+		if err != nil {
+			verdicts[i].Err = err
+			continue
+		}
+		d, seen := devices[c.DeviceID]
+		if !seen {
+			dev, err := k.getDevice(ctx, addr, c.DeviceID)
+			if err != nil {
+				if !isNotFound(err) {
+					return nil, err
+				}
+				verdicts[i].Err = err
+				continue
+			}
+			d = admitDevice{Device: dev}
+			devices[c.DeviceID] = d
+		}
+		verdicts[i].Algo = d.Algo
+		if d.ProjectId != c.ProjectID {
+			verdicts[i].Err = fmt.Errorf("%w: device %s is in project %d, the stream in project %d", types.ErrWrongProject, c.DeviceID, d.ProjectId, c.ProjectID)
+			continue
+		}
+		switch d.Status {
+		case types.StatusSuspended:
+			verdicts[i].Err = fmt.Errorf("%w: %s", types.ErrDeviceSuspended, c.DeviceID)
+			continue
+		case types.StatusRevoked:
+			verdicts[i].Err = fmt.Errorf("%w: %s", types.ErrDeviceRevoked, c.DeviceID)
+			continue
+		}
+		key, err := k.keys.get(devicekey.Algo(d.Algo), d.Id, d.PubKey)
+		if err != nil {
+			return nil, fmt.Errorf("stored key of device %s: %w", d.Id, err)
+		}
+		gasMeter.ConsumeGas(verifyGas(d.Algo), "device signature")
+		keys[i], addrs[i] = key, addr
+	}
+
+	verifyAll(claims, keys, verdicts)
+
+	// Sequence rule, in claim order; each advanced device is written once.
+	var advanced []int
+	for i, c := range claims {
+		if keys[i] == nil || verdicts[i].Err != nil {
+			continue
+		}
+		d := devices[c.DeviceID]
+		if c.Seq <= d.LastSeq {
+			verdicts[i].Err = fmt.Errorf("%w: device %s seq %d, last accepted %d", types.ErrStaleSeq, c.DeviceID, c.Seq, d.LastSeq)
+			continue
+		}
+		if !d.advanced {
+			advanced = append(advanced, i)
+		}
+		d.LastSeq, d.advanced = c.Seq, true
+		devices[c.DeviceID] = d
+	}
+	for _, i := range advanced {
+		if err := k.LastSeq.Set(ctx, addrs[i], devices[claims[i].DeviceID].LastSeq); err != nil {
+			return nil, err
+		}
+	}
+	return verdicts, nil
+}
+
+// verifyAll checks the signatures of the claims that have a key, writing
+// failures into verdicts at the claim's own index.
+func verifyAll(claims []types.Claim, keys []devicekey.PublicKey, verdicts []types.Verdict) {
+	verify := func(i int) {
+		if keys[i] == nil {
+			return
+		}
+		if err := keys[i].Verify(claims[i].SignBytes, claims[i].Signature); err != nil {
+			verdicts[i].Err = fmt.Errorf("%w: device %s seq %d: %v", types.ErrInvalidSignature, claims[i].DeviceID, claims[i].Seq, err)
+		}
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(claims) < minParallel || workers < 2 {
+		for i := range claims {
+			verify(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, len(claims))
+	for i := range claims {
+		next <- i
+	}
+	close(next)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				verify(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func isNotFound(err error) bool { return errors.Is(err, types.ErrDeviceNotFound) }

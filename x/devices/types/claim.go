@@ -1,0 +1,22 @@
+package types
+
+// Claim is one device-signed statement. The caller computes the sign bytes;
+// this module decides whether the device may make the claim.
+type Claim struct {
+	DeviceID  string
+	ProjectID uint64
+	Seq       uint64
+	SignBytes []byte
+	Signature []byte
+}
+
+// Verdict is the outcome for one claim: Err is nil when admitted.
+type Verdict struct {
+	// Algo is the device's key algorithm, empty when the device is unknown.
+	Algo string
+	Err  error
+}
+
+// VerifyGasFunc prices one signature check by algorithm.
+type VerifyGasFunc func(algo string) uint64
+

@@ -1,0 +1,158 @@
+package keeper
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"cosmossdk.io/collections"
+	sdk "github.com/cosmos/cosmos-sdk/types"
+
+	"github.com/w3bd/w3bd/x/devices/devicekey"
+	devicestypes "github.com/w3bd/w3bd/x/devices/types"
+	"github.com/w3bd/w3bd/x/streams/types"
+)
+
+// publish judges each envelope on its own and appends the admitted ones as
+// records. Checks that need no device run first; x/devices then decides the
+// device rules (existence, project, status, signature, seq). A rejected
+// envelope stores nothing.
+func (k *Keeper) publish(ctx context.Context, params types.Params, envelopes []types.Envelope) ([]types.EnvelopeResult, error) {
+	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	chainID := sdkCtx.ChainID()
+	horizon := uint64(sdkCtx.BlockTime().Add(params.MaxClockSkew).UnixMilli())
+	gas := sdkCtx.GasMeter()
+
+	results := make([]types.EnvelopeResult, len(envelopes))
+	docs := make([]types.EnvelopeSignDoc, len(envelopes))
+	streams := make(map[uint64]*types.Stream)
+	var claims []devicestypes.Claim
+	var claimed []int // envelope index of each claim
+
+	for i := range envelopes {
+		env := &envelopes[i]
+		results[i] = types.EnvelopeResult{StreamId: env.StreamId, DeviceId: env.DeviceId, Seq: env.Seq}
+		gas.ConsumeGas(uint64(len(env.Payload))*params.GasPerPayloadByte, "envelope payload")
+		stream, err := k.checkEnvelope(ctx, env, params, horizon, streams)
+		if err != nil {
+			reject(sdkCtx, &results[i], err)
+			continue
+		}
+		docs[i] = env.SignDoc(chainID)
+		claims = append(claims, devicestypes.Claim{
+			DeviceID:  env.DeviceId,
+			ProjectID: stream.ProjectId,
+			Seq:       env.Seq,
+			SignBytes: docs[i].Bytes(),
+			Signature: env.Signature,
+		})
+		claimed = append(claimed, i)
+	}
+
+	verdicts, err := k.devices.Admit(ctx, claims, params.VerifyGas)
+	if err != nil {
+		return nil, err
+	}
+	var touched []uint64 // streams in first-append order
+	for j, v := range verdicts {
+		i := claimed[j]
+		if v.Err != nil {
+			reject(sdkCtx, &results[i], v.Err)
+			continue
+		}
+		stream := streams[envelopes[i].StreamId]
+		if !slices.Contains(touched, stream.Id) {
+			touched = append(touched, stream.Id)
+		}
+		index, err := k.appendRecord(sdkCtx, stream, &envelopes[i], &docs[i], claims[j].SignBytes)
+		if err != nil {
+			return nil, err
+		}
+		results[i].Accepted, results[i].RecordIndex = true, index
+	}
+	for _, id := range touched {
+		if err := k.Streams.Set(ctx, id, *streams[id]); err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// checkEnvelope applies the rules that need no device, returning the stream.
+func (k *Keeper) checkEnvelope(ctx context.Context, env *types.Envelope, params types.Params, horizonMs uint64, streams map[uint64]*types.Stream) (*types.Stream, error) {
+	switch {
+	case env.DeviceId == "":
+		return nil, fmt.Errorf("%w: device_id is empty", types.ErrMalformedEnvelope)
+	case len(env.Signature) == 0:
+		return nil, fmt.Errorf("%w: signature is empty", types.ErrMalformedEnvelope)
+	case env.Seq == 0:
+		return nil, fmt.Errorf("%w: seq must start at 1", types.ErrMalformedEnvelope)
+	case len(env.Payload) > int(params.MaxPayloadBytes):
+		return nil, fmt.Errorf("%w: %d bytes, at most %d", types.ErrPayloadTooLarge, len(env.Payload), params.MaxPayloadBytes)
+	case env.TimestampMs > horizonMs:
+		return nil, fmt.Errorf("%w: timestamp %d ms is %d ms past block time + max_clock_skew", types.ErrFutureTimestamp, env.TimestampMs, env.TimestampMs-horizonMs)
+	}
+	stream, ok := streams[env.StreamId]
+	if !ok {
+		s, err := k.GetStream(ctx, env.StreamId)
+		if err != nil {
+			return nil, err
+		}
+		stream = &s
+		streams[env.StreamId] = stream
+	}
+	return stream, nil
+}
+
+// appendRecord stores an admitted envelope as the stream's next record and
+// advances the stream's count and commitment (saved by the caller).
+func (k *Keeper) appendRecord(ctx sdk.Context, stream *types.Stream, env *types.Envelope, doc *types.EnvelopeSignDoc, signBytes []byte) (uint64, error) {
+	rec := types.Record{
+		StreamId:    stream.Id,
+		Index:       stream.RecordCount,
+		DeviceId:    env.DeviceId,
+		Seq:         env.Seq,
+		TimestampMs: env.TimestampMs,
+		Payload:     env.Payload,
+		PayloadHash: doc.PayloadSha256,
+		Height:      ctx.BlockHeight(),
+	}
+	if err := k.Records.Set(ctx, collections.Join(rec.StreamId, rec.Index), rec); err != nil {
+		return 0, err
+	}
+	addr, err := devicekey.ParseDeviceID(rec.DeviceId)
+	if err != nil {
+		return 0, err // admitted devices have valid ids
+	}
+	if err := k.RecordsByDevice.Set(ctx, collections.Join3(addr, rec.StreamId, rec.Index)); err != nil {
+		return 0, err
+	}
+	stream.RecordCount++
+	stream.Commitment = types.NextCommitment(stream.Commitment, signBytes)
+	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeRecordAppended,
+		sdk.NewAttribute(types.AttributeKeyStreamID, strconv.FormatUint(rec.StreamId, 10)),
+		sdk.NewAttribute(types.AttributeKeyIndex, strconv.FormatUint(rec.Index, 10)),
+		sdk.NewAttribute(types.AttributeKeyDeviceID, rec.DeviceId),
+		sdk.NewAttribute(types.AttributeKeySeq, strconv.FormatUint(rec.Seq, 10)),
+		sdk.NewAttribute(types.AttributeKeyPayloadHash, hex.EncodeToString(rec.PayloadHash)),
+	))
+	if k.hooks != nil {
+		if err := k.hooks.AfterRecordAppended(ctx, rec); err != nil {
+			return 0, err
+		}
+	}
+	return rec.Index, nil
+}
+
+func reject(ctx sdk.Context, res *types.EnvelopeResult, err error) {
+	res.Reason, res.Error = types.RejectReason(err), err.Error()
+	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeEnvelopeRejected,
+		sdk.NewAttribute(types.AttributeKeyStreamID, strconv.FormatUint(res.StreamId, 10)),
+		sdk.NewAttribute(types.AttributeKeyDeviceID, res.DeviceId),
+		sdk.NewAttribute(types.AttributeKeySeq, strconv.FormatUint(res.Seq, 10)),
+		sdk.NewAttribute(types.AttributeKeyReason, res.Reason),
+		sdk.NewAttribute(types.AttributeKeyError, res.Error),
+	))
+}
