@@ -2,6 +2,8 @@
 package cli
 
 import (
+	"fmt"
+
 	"github.com/cosmos/cosmos-sdk/client"
 	"github.com/cosmos/cosmos-sdk/client/flags"
 	"github.com/spf13/cobra"
@@ -22,8 +24,8 @@ func QueryCmd() *cobra.Command {
 	return cmd
 }
 
-// didDocumentCmd prints the W3C DID document itself (JSON in every output
-// format), not a response wrapping it.
+// didDocumentCmd prints the W3C DID document itself, as JSON whatever the
+// output format: a DID document is a JSON document.
 func didDocumentCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "did-document [did]",
@@ -39,7 +41,8 @@ func didDocumentCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return clientCtx.PrintRaw([]byte(res.DidDocument))
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), res.DidDocument)
+			return err
 		},
 	}
 	flags.AddQueryFlagsToCmd(cmd)
