@@ -48,8 +48,8 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				},
 				{
 					RpcMethod: "RegisterDevice", Use: "register-device [project-id] [pubkey-hex]",
-					Short: "Register a device key (--algo p256|secp256k1|ed25519)",
-					Long:  "Register a device by its public key: hex (or base64) of a compressed or uncompressed EC point, or a 32-byte Ed25519 key. --algo names the algorithm.",
+					Short:          "Register a device key (--algo p256|secp256k1|ed25519)",
+					Long:           "Register a device by its public key: hex (or base64) of a compressed or uncompressed EC point, or a 32-byte Ed25519 key. --algo names the algorithm.",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "project_id"}, {ProtoField: "pub_key"}},
 				},
 				{

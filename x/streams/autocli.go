@@ -40,7 +40,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 					RpcMethod: "CreateStream", Use: "create-stream [project-id] [name]", Short: "Create a stream in a project you own",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "project_id"}, {ProtoField: "name"}},
 				},
-				{RpcMethod: "Publish", Skip: true}, // client/cli reads the envelopes file
+				{RpcMethod: "Publish", Skip: true},      // client/cli reads the envelopes file
 				{RpcMethod: "UpdateParams", Skip: true}, // governance only
 			},
 		},

@@ -27,8 +27,8 @@ import (
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
-	authcmd "github.com/cosmos/cosmos-sdk/x/auth/client/cli"
 	"github.com/cosmos/cosmos-sdk/types/module"
+	authcmd "github.com/cosmos/cosmos-sdk/x/auth/client/cli"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
 
@@ -115,7 +115,6 @@ func NewRootCmd() *cobra.Command {
 	}
 	return rootCmd
 }
-
 
 // initCmd is the SDK's init with --timeout-commit (default 1 s). The SDK
 // replaces a timeout equal to CometBFT's default by 5 s when it writes a new

@@ -24,9 +24,9 @@ type didDocument struct {
 }
 
 type verificationMethod struct {
-	ID           string                `json:"id"`
-	Type         string                `json:"type"`
-	Controller   string                `json:"controller"`
+	ID           string               `json:"id"`
+	Type         string               `json:"type"`
+	Controller   string               `json:"controller"`
 	PublicKeyJwk devicekey.JSONWebKey `json:"publicKeyJwk"`
 }
 

@@ -187,7 +187,6 @@ func (m msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 	return &types.MsgUpdateParamsResponse{}, m.Params.Set(ctx, msg.Params)
 }
 
-
 func validateMetadata(md string, max uint32) error {
 	if len(md) > int(max) {
 		return fmt.Errorf("%w: %d bytes, at most %d", types.ErrMetadataTooLarge, len(md), max)

@@ -19,4 +19,3 @@ type Verdict struct {
 
 // VerifyGasFunc prices one signature check by algorithm.
 type VerifyGasFunc func(algo string) uint64
-

@@ -21,12 +21,12 @@ type Keeper struct {
 	devices      types.DevicesKeeper
 	hooks        types.StreamsHooks
 
-	Schema          collections.Schema
-	Params          collections.Item[types.Params]
-	StreamSeq       collections.Sequence
-	Streams         collections.Map[uint64, types.Stream]
-	StreamsByProj   collections.KeySet[collections.Pair[uint64, uint64]]
-	Records         collections.Map[collections.Pair[uint64, uint64], types.Record]
+	Schema        collections.Schema
+	Params        collections.Item[types.Params]
+	StreamSeq     collections.Sequence
+	Streams       collections.Map[uint64, types.Stream]
+	StreamsByProj collections.KeySet[collections.Pair[uint64, uint64]]
+	Records       collections.Map[collections.Pair[uint64, uint64], types.Record]
 	// RecordsByDevice indexes records by (raw device id, stream, index).
 	RecordsByDevice collections.KeySet[collections.Triple[[]byte, uint64, uint64]]
 }
