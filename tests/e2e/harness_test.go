@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -48,6 +49,10 @@ type Node struct {
 	cmd     *exec.Cmd
 	done    chan struct{}
 	logPath string
+
+	once      sync.Once
+	started   chan struct{}
+	launchErr error
 }
 
 // run executes w3bd with args and returns stdout; it fails the test on error.
@@ -160,24 +165,61 @@ func configureNode(t testing.TB, home, chainID string) *Node {
 // Start runs `w3bd start` and waits for the first block.
 func (n *Node) Start() {
 	n.t.Helper()
+	n.launch()
+	n.WaitHeight(1, 60*time.Second)
+}
+
+// startAsync launches the process without waiting: validators of a network
+// only produce blocks once enough of them run. Use waitStarted to collect
+// launch errors.
+func (n *Node) startAsync() {
+	defer close(n.launched())
+	n.launchErr = n.spawn()
+}
+
+func (n *Node) waitStarted() {
+	n.t.Helper()
+	<-n.launched()
+	if n.launchErr != nil {
+		n.t.Fatal(n.launchErr)
+	}
+	n.t.Cleanup(n.Stop)
+}
+
+func (n *Node) launched() chan struct{} {
+	n.once.Do(func() { n.started = make(chan struct{}) })
+	return n.started
+}
+
+func (n *Node) launch() {
+	n.t.Helper()
+	if err := n.spawn(); err != nil {
+		n.t.Fatal(err)
+	}
+	n.t.Cleanup(n.Stop)
+}
+
+func (n *Node) spawn() error {
 	n.logPath = filepath.Join(n.Home, "node.log")
 	logf, err := os.Create(n.logPath)
 	if err != nil {
-		n.t.Fatal(err)
+		return err
 	}
 	n.cmd = exec.Command(binary, "start", "--home", n.Home)
 	n.cmd.Stdout, n.cmd.Stderr = logf, logf
 	if err := n.cmd.Start(); err != nil {
-		n.t.Fatal(err)
-	}
-	n.done = make(chan struct{})
-	go func() {
-		n.cmd.Wait()
 		logf.Close()
-		close(n.done)
+		return err
+	}
+	done := make(chan struct{})
+	n.done = done
+	cmd := n.cmd
+	go func() {
+		cmd.Wait()
+		logf.Close()
+		close(done)
 	}()
-	n.t.Cleanup(n.Stop)
-	n.WaitHeight(1, 60*time.Second)
+	return nil
 }
 
 // Stop interrupts the node and waits for it to exit.
@@ -357,6 +399,15 @@ func (n *Node) WaitTx(hash string) TxResult {
 	}
 	n.t.Fatalf("tx %s not committed in 30s:\n%s", hash, n.Log())
 	return TxResult{}
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // Addr is the address of a key in the node's test keyring.
