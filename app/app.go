@@ -2,6 +2,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -92,6 +93,9 @@ import (
 	ibckeeper "github.com/cosmos/ibc-go/v11/modules/core/keeper"
 	ibctm "github.com/cosmos/ibc-go/v11/modules/light-clients/07-tendermint"
 
+	"github.com/w3bd/w3bd/x/applets"
+	appletskeeper "github.com/w3bd/w3bd/x/applets/keeper"
+	appletstypes "github.com/w3bd/w3bd/x/applets/types"
 	"github.com/w3bd/w3bd/x/devices"
 	deviceskeeper "github.com/w3bd/w3bd/x/devices/keeper"
 	devicestypes "github.com/w3bd/w3bd/x/devices/types"
@@ -120,6 +124,7 @@ var maccPerms = map[string][]string{
 	stakingtypes.NotBondedPoolName: {authtypes.Burner, authtypes.Staking},
 	govtypes.ModuleName:            {authtypes.Burner},
 	ibctransfertypes.ModuleName:    {authtypes.Minter, authtypes.Burner},
+	appletstypes.ModuleName:        nil, // holds instance deposits
 }
 
 var _ servertypes.Application = (*App)(nil)
@@ -149,6 +154,7 @@ type App struct {
 	TransferKeeper        *ibctransferkeeper.Keeper
 	DevicesKeeper         deviceskeeper.Keeper
 	StreamsKeeper         *streamskeeper.Keeper
+	AppletsKeeper         appletskeeper.Keeper
 
 	ModuleManager      *module.Manager
 	BasicModuleManager module.BasicManager
@@ -192,7 +198,7 @@ func New(
 		govtypes.StoreKey, upgradetypes.StoreKey, feegrant.StoreKey,
 		evidencetypes.StoreKey, consensustypes.StoreKey,
 		ibcexported.StoreKey, ibctransfertypes.StoreKey,
-		devicestypes.StoreKey, streamstypes.StoreKey,
+		devicestypes.StoreKey, streamstypes.StoreKey, appletstypes.StoreKey,
 	)
 	if err := bApp.RegisterStreamingServices(appOpts, keys); err != nil {
 		panic(err)
@@ -267,6 +273,12 @@ func New(
 
 	app.DevicesKeeper = deviceskeeper.NewKeeper(appCodec, runtime.NewKVStoreService(keys[devicestypes.StoreKey]), accountCodec, govAuthority)
 	app.StreamsKeeper = streamskeeper.NewKeeper(appCodec, runtime.NewKVStoreService(keys[streamstypes.StoreKey]), accountCodec, govAuthority, app.DevicesKeeper)
+	engine, err := newAppletEngine(appOpts, homePath)
+	if err != nil {
+		panic(err)
+	}
+	app.AppletsKeeper = appletskeeper.NewKeeper(appCodec, runtime.NewKVStoreService(keys[appletstypes.StoreKey]), accountCodec,
+		govAuthority, BondDenom, authtypes.FeeCollectorName, app.BankKeeper, app.DevicesKeeper, app.StreamsKeeper, engine)
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),
@@ -286,6 +298,7 @@ func New(
 		ibctm.NewAppModule(tmLightClientModule),
 		devices.NewAppModule(appCodec, app.DevicesKeeper),
 		streams.NewAppModule(appCodec, app.StreamsKeeper),
+		applets.NewAppModule(appCodec, app.AppletsKeeper, streamskeeper.NewQueryServerImpl(app.StreamsKeeper)),
 	)
 	app.BasicModuleManager = module.NewBasicManagerFromManager(app.ModuleManager, map[string]module.AppModuleBasic{
 		genutiltypes.ModuleName: genutil.NewAppModuleBasic(genutiltypes.DefaultMessageValidator),
@@ -302,7 +315,7 @@ func New(
 	// x/bank first: it settles BlockSTM's virtual sends before anyone reads balances.
 	app.ModuleManager.SetOrderEndBlockers(
 		banktypes.ModuleName, govtypes.ModuleName, stakingtypes.ModuleName, ibcexported.ModuleName,
-		ibctransfertypes.ModuleName, genutiltypes.ModuleName, feegrant.ModuleName,
+		ibctransfertypes.ModuleName, genutiltypes.ModuleName, feegrant.ModuleName, appletstypes.ModuleName,
 	)
 	// genutil after staking (pools funded from genesis accounts) and auth;
 	// streams after devices (streams check their projects exist).
@@ -311,6 +324,7 @@ func New(
 		slashingtypes.ModuleName, govtypes.ModuleName, minttypes.ModuleName, ibcexported.ModuleName,
 		genutiltypes.ModuleName, evidencetypes.ModuleName, ibctransfertypes.ModuleName, feegrant.ModuleName,
 		upgradetypes.ModuleName, consensustypes.ModuleName, devicestypes.ModuleName, streamstypes.ModuleName,
+		appletstypes.ModuleName,
 	}
 	app.ModuleManager.SetOrderInitGenesis(genesisOrder...)
 	app.ModuleManager.SetOrderExportGenesis(genesisOrder...)
@@ -370,6 +384,14 @@ func (app *App) setAnteHandler(txConfig client.TxConfig) {
 		panic(err)
 	}
 	app.SetAnteHandler(anteHandler)
+}
+
+// Close stops the node's applet engine, then the base app.
+func (app *App) Close() error {
+	if err := app.AppletsKeeper.Engine().Close(context.Background()); err != nil {
+		return err
+	}
+	return app.BaseApp.Close()
 }
 
 // Name returns the name of the App.

@@ -19,7 +19,6 @@ type Keeper struct {
 	addressCodec address.Codec
 	authority    string
 	devices      types.DevicesKeeper
-	hooks        types.StreamsHooks
 
 	Schema        collections.Schema
 	Params        collections.Item[types.Params]
@@ -54,14 +53,6 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, address
 	}
 	k.Schema = schema
 	return k
-}
-
-// SetHooks installs the record hooks; call once while wiring the app.
-func (k *Keeper) SetHooks(h types.StreamsHooks) {
-	if k.hooks != nil {
-		panic("streams hooks already set")
-	}
-	k.hooks = h
 }
 
 // Authority is the address that may update params.

@@ -103,6 +103,9 @@ func (k *Keeper) checkEnvelope(ctx context.Context, env *types.Envelope, params 
 		stream = &s
 		streams[env.StreamId] = stream
 	}
+	if stream.ProducerInstanceId != 0 {
+		return nil, fmt.Errorf("%w: stream %d carries the outputs of applet instance %d, not device readings", types.ErrNotDeviceStream, stream.Id, stream.ProducerInstanceId)
+	}
 	return stream, nil
 }
 
@@ -138,11 +141,6 @@ func (k *Keeper) appendRecord(ctx sdk.Context, stream *types.Stream, env *types.
 		sdk.NewAttribute(types.AttributeKeySeq, strconv.FormatUint(rec.Seq, 10)),
 		sdk.NewAttribute(types.AttributeKeyPayloadHash, hex.EncodeToString(rec.PayloadHash)),
 	))
-	if k.hooks != nil {
-		if err := k.hooks.AfterRecordAppended(ctx, rec); err != nil {
-			return 0, err
-		}
-	}
 	return rec.Index, nil
 }
 

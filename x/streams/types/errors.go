@@ -15,4 +15,5 @@ var (
 	ErrInvalidSigner     = errors.Register(ModuleName, 10, "invalid signer address")
 	ErrInvalidGenesis    = errors.Register(ModuleName, 11, "invalid streams genesis")
 	ErrInvalidParams     = errors.Register(ModuleName, 12, "invalid streams params")
+	ErrNotDeviceStream   = errors.Register(ModuleName, 13, "stream takes no device envelopes")
 )

@@ -15,4 +15,5 @@ const (
 	AttributeKeyPayloadHash = "payload_hash"
 	AttributeKeyReason      = "reason"
 	AttributeKeyError       = "error"
+	AttributeKeyInstanceID  = "instance_id"
 )

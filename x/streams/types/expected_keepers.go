@@ -13,8 +13,3 @@ type DevicesKeeper interface {
 	RequireProjectOwner(ctx context.Context, projectID uint64, sender string) (devicestypes.Project, error)
 	Admit(ctx context.Context, claims []devicestypes.Claim, verifyGas devicestypes.VerifyGasFunc) ([]devicestypes.Verdict, error)
 }
-
-// StreamsHooks lets other modules (x/applets) see records as they are appended.
-type StreamsHooks interface {
-	AfterRecordAppended(ctx context.Context, record Record) error
-}

@@ -11,6 +11,7 @@ import (
 const (
 	ReasonMalformed       = "malformed"
 	ReasonUnknownStream   = "unknown_stream"
+	ReasonNotDeviceStream = "not_device_stream"
 	ReasonPayloadTooLarge = "payload_too_large"
 	ReasonFutureTimestamp = "future_timestamp"
 	ReasonUnknownDevice   = "unknown_device"
@@ -28,6 +29,7 @@ var reasonOf = []struct {
 	{ErrMalformedEnvelope, ReasonMalformed},
 	{devicestypes.ErrInvalidDeviceID, ReasonMalformed},
 	{ErrStreamNotFound, ReasonUnknownStream},
+	{ErrNotDeviceStream, ReasonNotDeviceStream},
 	{ErrPayloadTooLarge, ReasonPayloadTooLarge},
 	{ErrFutureTimestamp, ReasonFutureTimestamp},
 	{devicestypes.ErrDeviceNotFound, ReasonUnknownDevice},

@@ -1,0 +1,3 @@
+module w3bgoapplet
+
+go 1.26

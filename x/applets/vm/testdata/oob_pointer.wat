@@ -1,0 +1,23 @@
+;; Host calls with out-of-bounds pointers: "K" state_set key, "V" state_get
+;; value buffer, "E" emit data, "L" log with a huge length.
+(module
+  (import "w3b" "state_set" (func $state_set (param i32 i32 i32 i32)))
+  (import "w3b" "state_get" (func $state_get (param i32 i32 i32 i32) (result i32)))
+  (import "w3b" "emit" (func $emit (param i32 i32 i32 i32)))
+  (import "w3b" "log" (func $log (param i32 i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "key")
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "handle") (param $p i32) (param $n i32) (result i32)
+    (local $m i32)
+    (local.set $m (i32.load8_u (local.get $p)))
+    (call $state_set (i32.const 0) (i32.const 3) (i32.const 0) (i32.const 3))
+    (if (i32.eq (local.get $m) (i32.const 75))
+      (then (call $state_set (i32.const 65530) (i32.const 16) (i32.const 0) (i32.const 1))))
+    (if (i32.eq (local.get $m) (i32.const 86))
+      (then (drop (call $state_get (i32.const 0) (i32.const 3) (i32.const 65535) (i32.const 64)))))
+    (if (i32.eq (local.get $m) (i32.const 69))
+      (then (call $emit (i32.const 0) (i32.const 3) (i32.const -16) (i32.const 32))))
+    (if (i32.eq (local.get $m) (i32.const 76))
+      (then (call $log (i32.const 0) (i32.const 0) (i32.const 2000000))))
+    (i32.const 0)))
