@@ -78,8 +78,12 @@ func (k Keeper) EndBlock(ctx context.Context) error {
 		jobs = append(jobs, vm.Job{
 			Code: vm.CodeRef{Hash: [32]byte(code.Hash), Load: func() ([]byte, error) {
 				lock.mu.Lock()
-				defer lock.mu.Unlock()
-				return k.CodeBytes.Get(ctx, codeID)
+				stored, err := k.CodeBytes.Get(ctx, codeID)
+				lock.mu.Unlock()
+				if err != nil {
+					return nil, err
+				}
+				return types.UnpackCode(stored, int(k.engine.Params().MaxCodeBytes))
 			}},
 			Instance: vm.InstanceInput{ID: id[:], Config: inst.Config, GasPerEvent: inst.GasPerEvent},
 			Block:    block,

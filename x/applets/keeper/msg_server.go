@@ -1,13 +1,10 @@
 package keeper
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 
@@ -36,7 +33,7 @@ func (m msgServer) StoreCode(ctx context.Context, msg *types.MsgStoreCode) (*typ
 	if !params.MayUpload(msg.Sender) {
 		return nil, fmt.Errorf("%w: %s is not on the upload allow-list", types.ErrUploadNotAllowed, msg.Sender)
 	}
-	wasm, err := gunzip(msg.Wasm, int(params.MaxUploadBytes))
+	wasm, err := types.UnpackCode(msg.Wasm, int(params.MaxUploadBytes))
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +56,7 @@ func (m msgServer) StoreCode(ctx context.Context, msg *types.MsgStoreCode) (*typ
 	if err := m.Codes.Set(ctx, id, code); err != nil {
 		return nil, err
 	}
-	if err := m.CodeBytes.Set(ctx, id, wasm); err != nil {
+	if err := m.CodeBytes.Set(ctx, id, msg.Wasm); err != nil {
 		return nil, err
 	}
 	if err := m.CodeByHash.Set(ctx, hash[:], id); err != nil {
@@ -70,28 +67,6 @@ func (m msgServer) StoreCode(ctx context.Context, msg *types.MsgStoreCode) (*typ
 		sdk.NewAttribute(types.AttributeKeyHash, hex.EncodeToString(hash[:])),
 	))
 	return &types.MsgStoreCodeResponse{CodeId: id, Hash: hash[:]}, nil
-}
-
-// gunzip returns the module, inflating gzip input, never beyond max bytes.
-func gunzip(data []byte, max int) ([]byte, error) {
-	if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
-		if len(data) > max {
-			return nil, fmt.Errorf("%w: %d bytes, at most %d", types.ErrCodeTooLarge, len(data), max)
-		}
-		return data, nil
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("%w: gzip: %v", types.ErrInvalidWasm, err)
-	}
-	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: gzip: %v", types.ErrInvalidWasm, err)
-	}
-	if len(out) > max {
-		return nil, fmt.Errorf("%w: more than %d bytes after gunzip", types.ErrCodeTooLarge, max)
-	}
-	return out, nil
 }
 
 func (m msgServer) Instantiate(ctx context.Context, msg *types.MsgInstantiate) (*types.MsgInstantiateResponse, error) {

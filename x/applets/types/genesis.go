@@ -25,7 +25,11 @@ func (gs GenesisState) Validate() error {
 			return fmt.Errorf("%w: code id %d duplicate or outside [1, %d)", ErrInvalidGenesis, c.Code.Id, gs.NextCodeId)
 		}
 		codes[c.Code.Id] = true
-		if h := sha256.Sum256(c.Wasm); !bytes.Equal(h[:], c.Code.Hash) {
+		wasm, err := UnpackCode(c.Wasm, int(gs.Params.MaxUploadBytes))
+		if err != nil {
+			return fmt.Errorf("%w: code %d: %v", ErrInvalidGenesis, c.Code.Id, err)
+		}
+		if h := sha256.Sum256(wasm); !bytes.Equal(h[:], c.Code.Hash) {
 			return fmt.Errorf("%w: code %d: hash does not match its bytes", ErrInvalidGenesis, c.Code.Id)
 		}
 	}

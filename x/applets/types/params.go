@@ -16,7 +16,7 @@ func DefaultParams() Params {
 	return Params{
 		MaxUploadBytes:     4 << 20,
 		GasPrice:           math.LegacyNewDecWithPrec(1, 4),
-		MaxGasPerEvent:     50_000_000,
+		MaxGasPerEvent:     100_000_000,
 		MaxEventsPerBlock:  10_000,
 		MaxLogsPerInstance: 100,
 	}
