@@ -278,7 +278,8 @@ func New(
 		panic(err)
 	}
 	app.AppletsKeeper = appletskeeper.NewKeeper(appCodec, runtime.NewKVStoreService(keys[appletstypes.StoreKey]), accountCodec,
-		govAuthority, BondDenom, authtypes.FeeCollectorName, app.BankKeeper, app.DevicesKeeper, app.StreamsKeeper, engine)
+		govAuthority, BondDenom, authtypes.FeeCollectorName, app.BankKeeper, app.DevicesKeeper, app.StreamsKeeper, engine).
+		WithWorkers(cast.ToInt(appOpts.Get(OptAppletWorkers)))
 
 	app.ModuleManager = module.NewManager(
 		genutil.NewAppModule(app.AccountKeeper, app.StakingKeeper, app, txConfig),

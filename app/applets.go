@@ -18,6 +18,8 @@ const (
 	OptAppletEngine = "applets.engine"
 	// OptAppletCacheDir is where compiled applets are cached; default <home>/data/applets-cache.
 	OptAppletCacheDir = "applets.cache-dir"
+	// OptAppletWorkers bounds the instances run in parallel (default: one per CPU).
+	OptAppletWorkers = "applets.workers"
 )
 
 // newAppletEngine builds the node's applet engine. The VM parameters are

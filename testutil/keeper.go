@@ -66,9 +66,10 @@ type Fixture struct {
 	Authority string
 }
 
-// FixtureOptions choose the node-local applet engine.
+// FixtureOptions choose the node-local applet engine and parallelism.
 type FixtureOptions struct {
-	Engine vm.EngineKind
+	Engine  vm.EngineKind
+	Workers int
 }
 
 // NewFixture builds the keepers with the compiler engine.
@@ -121,7 +122,7 @@ func newBareFixture(tb testing.TB, opts FixtureOptions) *Fixture {
 	}
 	tb.Cleanup(func() { engine.Close(context.Background()) })
 	apk := appletskeeper.NewKeeper(enc.Codec, runtime.NewKVStoreService(keys[appletstypes.StoreKey]), ac, authority,
-		app.BondDenom, authtypes.FeeCollectorName, bk, dk, sk, engine)
+		app.BondDenom, authtypes.FeeCollectorName, bk, dk, sk, engine).WithWorkers(opts.Workers)
 	return &Fixture{
 		Ctx: ctx, Codec: enc.Codec, Devices: dk, Streams: sk, Applets: apk, Bank: bk,
 		DevicesMsg: deviceskeeper.NewMsgServerImpl(dk), StreamsMsg: streamskeeper.NewMsgServerImpl(sk),

@@ -105,7 +105,7 @@ func (k Keeper) EndBlock(ctx context.Context) error {
 		return nil
 	}
 
-	results := k.engine.RunInstances(ctx, jobs, int(params.Workers))
+	results := k.engine.RunInstances(ctx, jobs, k.workers)
 	for i, res := range results {
 		if res.Err != nil {
 			// Not a consensus outcome (the node could not run the code): halt

@@ -25,6 +25,7 @@ type Keeper struct {
 	devices      types.DevicesKeeper
 	streams      types.StreamsKeeper
 	engine       *vm.Engine
+	workers      int // instances run in parallel (0: one per CPU); node-local
 
 	Schema      collections.Schema
 	Params      collections.Item[types.Params]
@@ -72,6 +73,13 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, address
 		panic(err)
 	}
 	k.Schema = schema
+	return k
+}
+
+// WithWorkers bounds how many instances run in parallel (0: one per CPU).
+// It is node-local: results never depend on it.
+func (k Keeper) WithWorkers(n int) Keeper {
+	k.workers = n
 	return k
 }
 
