@@ -18,6 +18,7 @@ var (
 	ErrInvalidDID       = errors.Register(ModuleName, 13, "invalid DID")
 	ErrInvalidSigner    = errors.Register(ModuleName, 14, "invalid signer address")
 	ErrInvalidGenesis   = errors.Register(ModuleName, 15, "invalid devices genesis")
+	ErrInvalidParams    = errors.Register(ModuleName, 16, "invalid devices params")
 )
 
 // Rejections of a device's signed claim (see Keeper.Admit).

@@ -10,10 +10,10 @@ func DefaultParams() Params {
 // Validate checks the parameters are usable.
 func (p Params) Validate() error {
 	if p.MaxNameBytes == 0 {
-		return fmt.Errorf("max_name_bytes must be positive")
+		return fmt.Errorf("%w: max_name_bytes must be positive", ErrInvalidParams)
 	}
 	if p.MaxMetadataBytes == 0 {
-		return fmt.Errorf("max_metadata_bytes must be positive")
+		return fmt.Errorf("%w: max_metadata_bytes must be positive", ErrInvalidParams)
 	}
 	return nil
 }

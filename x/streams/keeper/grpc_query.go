@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"math"
 
 	"cosmossdk.io/collections"
 	"github.com/cosmos/cosmos-sdk/types/query"
@@ -88,7 +89,7 @@ func (q queryServer) Records(ctx context.Context, req *types.QueryRecordsRequest
 			}
 			start = binary.BigEndian.Uint64(p.Key)
 		} else if p.Offset > 0 {
-			start += p.Offset
+			start += min(p.Offset, math.MaxUint64-start) // saturate: past the end is an empty page
 		}
 		if p.Limit > 0 {
 			limit = min(p.Limit, maxPageLimit)
