@@ -7,6 +7,7 @@ command -v jq >/dev/null || need+=(jq)
 command -v openssl >/dev/null || need+=(openssl)
 command -v xxd >/dev/null || need+=(xxd)
 command -v curl >/dev/null || need+=(curl)
+command -v npm >/dev/null || need+=(nodejs npm)      # AssemblyScript example applet
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   sudo=""

@@ -3,6 +3,7 @@ package keeper_test
 import (
 	"encoding/binary"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -241,4 +242,25 @@ func TestGoExampleApplets(t *testing.T) {
 		}
 	}
 	require.True(t, strings.Contains(failure, "error") || failure != "", "failure recorded: %q", failure)
+}
+
+func TestAssemblyScriptApplet(t *testing.T) {
+	w := newWorld(t, testutil.FixtureOptions{})
+	inst := w.instantiate(t, w.store(t, asApplet(t)), "", 1_000_000, 100_000_000)
+	w.publish(t, `{"temp_c":21.5}`, `{"temp_c":19}`, `{"temp_c":23.25,"hum":40}`, `{"hum":1}`)
+	w.endBlock(t)
+
+	after := w.instance(t, inst.Id)
+	require.Equal(t, uint64(3), after.EventsOk)
+	require.Equal(t, uint64(1), after.EventsFailed, "the reading without temp_c failed")
+	n, _ := w.state(t, inst.Id, "n/"+w.dev.ID)
+	require.Equal(t, uint64(3), binary.LittleEndian.Uint64(n))
+	best, _ := w.state(t, inst.Id, "max/"+w.dev.ID)
+	require.Equal(t, 23.25, math.Float64frombits(binary.LittleEndian.Uint64(best)))
+	var maxima []string
+	for _, o := range w.outputs(t, inst) {
+		require.Equal(t, "new_max", string(o.Topic))
+		maxima = append(maxima, string(o.Payload))
+	}
+	require.Equal(t, []string{w.dev.ID + " 21.5", w.dev.ID + " 23.25"}, maxima)
 }

@@ -170,3 +170,17 @@ func (w *world) feeCollected(t testing.TB) int64 {
 	t.Helper()
 	return w.f.Bank.GetBalance(w.f.Ctx, authtypes.NewModuleAddress(authtypes.FeeCollectorName), "uw3b").Amount.Int64()
 }
+
+// asApplet builds the AssemblyScript example with the project's pinned
+// compiler (scripts/build-assemblyscript.sh, run by `make test` through npm).
+func asApplet(t testing.TB) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("npm"); err != nil {
+		t.Skip("npm is not installed: scripts/setup.sh installs it; this test builds the AssemblyScript example from source")
+	}
+	out, err := exec.Command(filepath.Join("..", "..", "..", "scripts", "build-assemblyscript.sh")).Output()
+	require.NoError(t, err)
+	wasm, err := os.ReadFile(string(bytes.TrimSpace(out)))
+	require.NoError(t, err)
+	return wasm
+}
