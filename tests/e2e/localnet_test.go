@@ -33,8 +33,9 @@ func freeBase(t *testing.T, n int) int {
 }
 
 // TestLocalnet4 runs the 4-validator network of `testnet init-files` as four
-// processes on loopback, drives the data path through it, and checks that
-// every node computes the same app hash at every height.
+// processes on loopback, drives the data path through it (devices, records,
+// a Go applet), and checks that every node computes the same app hash at
+// every height.
 func TestLocalnet4(t *testing.T) {
 	const chainID = "w3bd-localnet"
 	const validators = 4
@@ -69,9 +70,17 @@ func TestLocalnet4(t *testing.T) {
 	require.Zero(t, n0.Tx("node0", "tx", "devices", "register-device", project, d.pub, "--algo", "p256").Code)
 	res = n0.Tx("node0", "tx", "streams", "create-stream", project, "s")
 	sid, _ := strconv.ParseUint(res.EventAttrs("w3b.streams.stream_created")[0]["stream_id"], 10, 64)
+	// A Go applet (clock, randomness, floats, the Go runtime) runs on every validator.
+	res = n0.Tx("node0", "tx", "applets", "store-code", buildGoApplet(t, "average"))
+	require.Zero(t, res.Code, res.RawLog)
+	code := res.EventAttrs("w3b.applets.code_stored")[0]["code_id"]
+	res = n0.Tx("node0", "tx", "applets", "instantiate", code, project, "--streams", strconv.FormatUint(sid, 10),
+		"--gas-per-event", "60000000", "--deposit", "100000000uw3b")
+	require.Zero(t, res.Code, res.RawLog)
+	instance := res.EventAttrs("w3b.applets.instantiated")[0]["instance_id"]
 	var envs []envelope
 	for seq := uint64(1); seq <= 5; seq++ {
-		envs = append(envs, d.sign(t, dir, chainID, sid, seq, `{"v":`+strconv.FormatUint(seq, 10)+`}`))
+		envs = append(envs, d.sign(t, dir, chainID, sid, seq, `{"temp_c":`+strconv.FormatUint(seq, 10)+`.5}`))
 	}
 	data := writeFile(t, dir, "envs.json", mustJSON(t, envs))
 	res = n0.Tx("node0", "tx", "streams", "publish", data)
@@ -93,8 +102,13 @@ func TestLocalnet4(t *testing.T) {
 			require.Equalf(t, want, got, "node%d app hash at height %d", i+1, h)
 		}
 	}
-	// And every node serves the records.
+	// And every node serves the records and the applet's state.
 	for _, n := range nodes {
 		require.Equal(t, 5, recordCount(t, n, strconv.FormatUint(sid, 10)))
+		var st struct {
+			Value []byte `json:"value"`
+		}
+		n.Q(&st, "q", "applets", "state", instance, "avg/"+d.id)
+		require.Contains(t, string(st.Value), `"count":5`)
 	}
 }

@@ -135,11 +135,15 @@ func initCmd(basics module.BasicManager) *cobra.Command {
 	return cmd
 }
 
-// initCometBFTConfig is CometBFT's default config with 1 s blocks: without it
-// the SDK would write a 5 s timeout_commit.
+// initCometBFTConfig is CometBFT's default config with 1 s blocks (without it
+// the SDK would write a 5 s timeout_commit) and room for applet uploads.
 func initCometBFTConfig() *cmtcfg.Config {
 	cfg := cmtcfg.DefaultConfig()
 	cfg.Consensus.TimeoutCommit = DefaultTimeoutCommit
+	// Applet uploads (a gzipped Go applet is ~1 MB) exceed CometBFT's 1 MiB
+	// defaults; a JSON-RPC broadcast carries the tx hex- or base64-encoded.
+	cfg.Mempool.MaxTxBytes = 4 << 20
+	cfg.RPC.MaxBodyBytes = 12 << 20
 	return cfg
 }
 
