@@ -76,7 +76,18 @@ for spec in "p256 $p256_pub" "ed25519 $ed_pub" "secp256k1 $k1_pub"; do
 done
 dev_c=$("$w3bd" device id "$k1_pub" --algo secp256k1)
 
-say "4. Devices sign readings; the gateway account publishes them (devices are not accounts)"
+say "4. A developer uploads two Go applets and runs them over the stream"
+GOOS=wasip1 GOARCH=wasm go build -C "$root" -buildmode=c-shared -o "$work/threshold.wasm" ./sdk/go/examples/threshold
+GOOS=wasip1 GOARCH=wasm go build -C "$root" -buildmode=c-shared -o "$work/average.wasm" ./sdk/go/examples/average
+thr_code=$(tx alice tx applets store-code "$work/threshold.wasm" | event w3b.applets.code_stored code_id)
+avg_code=$(tx alice tx applets store-code "$work/average.wasm" | event w3b.applets.code_stored code_id)
+thr=$(tx alice tx applets instantiate "$thr_code" "$project" --streams "$stream" --config '{"field":"temp_c","threshold":21.5}' \
+  --gas-per-event 60000000 --deposit 10000000uw3b | event w3b.applets.instantiated instance_id)
+avg=$(tx alice tx applets instantiate "$avg_code" "$project" --streams "$stream" \
+  --gas-per-event 60000000 --deposit 10000000uw3b | event w3b.applets.instantiated instance_id)
+echo "threshold alert: code $thr_code, instance $thr (alerts above 21.5 C); running average: code $avg_code, instance $avg"
+
+say "5. Devices sign readings; the gateway account publishes them (devices are not accounts)"
 echo '{"temp_c":21.4,"co2_ppm":412}' >"$work/r1.json"
 echo '{"temp_c":21.9,"co2_ppm":430}' >"$work/r2.json"
 "$w3bd" device sign --key "$work/sensor-a.pem" --chain-id "$chain" --stream "$stream" --seq 1 --payload-file "$work/r1.json" >"$work/a1.json"
@@ -95,7 +106,7 @@ jq -s . "$work/a1.json" "$work/b1.json" "$work/c1.json" >"$work/batch.json"
 res=$(tx gateway tx streams publish "$work/batch.json")
 echo "accepted records: $(event w3b.streams.record_appended index <<<"$res" | tr '\n' ' ')"
 
-say "5. Bad input is rejected with a reason and stores nothing"
+say "6. Bad input is rejected with a reason and stores nothing"
 res=$(tx gateway tx streams publish "$work/a1.json")
 echo "replayed envelope      -> $(event w3b.streams.envelope_rejected reason <<<"$res")"
 jq '.payload = "7b2274656d705f63223a39397d"' "$work/b1.json" >"$work/forged.json"
@@ -107,10 +118,21 @@ tx alice tx devices set-device-status "$dev_c" suspended >/dev/null
 res=$(tx gateway tx streams publish "$work/c2.json")
 echo "suspended device       -> $(event w3b.streams.envelope_rejected reason <<<"$res")"
 
-say "6. Anyone queries the records"
+say "7. Anyone queries the records"
 q q streams records "$stream" | jq -c '.records[] | {index: (.index // "0"), device_id, seq, payload: (.payload | @base64d)}'
 q q streams stream "$stream" | jq -c '.stream | {id, record_count, commitment}'
 echo "DID document of the openssl device:"
 "$w3bd" q devices did-document "did:w3b:$dev_c" --node "$rpc" | jq -c .
+
+say "8. What the applets computed (they ran in the EndBlock of the readings' block)"
+sleep 1.5
+a_id=$("$w3bd" device id "$p256_pub" --algo p256)
+echo "running average of $a_id:"
+q q applets state "$avg" "avg/$a_id" | jq -r .value | base64 -d; echo
+echo "threshold outputs:"
+q q applets outputs "$thr" | jq -c '.outputs[] | {topic: (.topic | @base64d), data: (.payload | @base64d | fromjson)}'
+echo "threshold log:"
+q q applets logs "$thr" | jq -r '.logs[] | "  [\(.status)] \(.message)"'
+q q applets instance "$avg" | jq -c '.instance | {id, status, events_ok, events_failed, gas_used, deposit}'
 
 say "Done: node stopped, $home removed"
