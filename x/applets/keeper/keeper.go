@@ -2,8 +2,8 @@ package keeper
 
 import (
 	"context"
+	errorsmod "cosmossdk.io/errors"
 	"errors"
-	"fmt"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
@@ -90,7 +90,7 @@ func (k Keeper) Engine() *vm.Engine { return k.engine }
 func (k Keeper) GetCode(ctx context.Context, id uint64) (types.Code, error) {
 	c, err := k.Codes.Get(ctx, id)
 	if errors.Is(err, collections.ErrNotFound) {
-		return c, fmt.Errorf("%w: code %d", types.ErrCodeNotFound, id)
+		return c, errorsmod.Wrapf(types.ErrCodeNotFound, "code %d", id)
 	}
 	return c, err
 }
@@ -99,7 +99,7 @@ func (k Keeper) GetCode(ctx context.Context, id uint64) (types.Code, error) {
 func (k Keeper) GetInstance(ctx context.Context, id uint64) (types.Instance, error) {
 	inst, err := k.Instances.Get(ctx, id)
 	if errors.Is(err, collections.ErrNotFound) {
-		return inst, fmt.Errorf("%w: instance %d", types.ErrInstanceNotFound, id)
+		return inst, errorsmod.Wrapf(types.ErrInstanceNotFound, "instance %d", id)
 	}
 	return inst, err
 }
@@ -111,7 +111,7 @@ func (k Keeper) requireOwner(ctx context.Context, id uint64, sender string) (typ
 		return inst, err
 	}
 	if inst.Owner != sender {
-		return inst, fmt.Errorf("%w: instance %d is owned by %s, not %s", types.ErrNotInstanceOwner, id, inst.Owner, sender)
+		return inst, errorsmod.Wrapf(types.ErrNotInstanceOwner, "instance %d is owned by %s, not %s", id, inst.Owner, sender)
 	}
 	return inst, nil
 }

@@ -2,9 +2,9 @@ package keeper
 
 import (
 	"context"
+	errorsmod "cosmossdk.io/errors"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -24,14 +24,14 @@ var _ types.MsgServer = msgServer{}
 
 func (m msgServer) StoreCode(ctx context.Context, msg *types.MsgStoreCode) (*types.MsgStoreCodeResponse, error) {
 	if _, err := m.addressCodec.StringToBytes(msg.Sender); err != nil {
-		return nil, fmt.Errorf("%w: sender %q: %v", types.ErrInvalidSigner, msg.Sender, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "sender %q: %v", msg.Sender, err)
 	}
 	params, err := m.Params.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if !params.MayUpload(msg.Sender) {
-		return nil, fmt.Errorf("%w: %s is not on the upload allow-list", types.ErrUploadNotAllowed, msg.Sender)
+		return nil, errorsmod.Wrapf(types.ErrUploadNotAllowed, "%s is not on the upload allow-list", msg.Sender)
 	}
 	wasm, err := types.UnpackCode(msg.Wasm, int(params.MaxUploadBytes))
 	if err != nil {
@@ -42,7 +42,7 @@ func (m msgServer) StoreCode(ctx context.Context, msg *types.MsgStoreCode) (*typ
 		return &types.MsgStoreCodeResponse{CodeId: id, Hash: hash[:], Existing: true}, nil
 	}
 	if err := vm.Validate(wasm, m.engine.Params()); err != nil {
-		return nil, fmt.Errorf("%w: %v", types.ErrInvalidWasm, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidWasm, "%v", err)
 	}
 	id, err := m.CodeSeq.Next(ctx)
 	if err != nil {
@@ -72,7 +72,7 @@ func (m msgServer) StoreCode(ctx context.Context, msg *types.MsgStoreCode) (*typ
 func (m msgServer) Instantiate(ctx context.Context, msg *types.MsgInstantiate) (*types.MsgInstantiateResponse, error) {
 	owner, err := m.addressCodec.StringToBytes(msg.Owner)
 	if err != nil {
-		return nil, fmt.Errorf("%w: owner %q: %v", types.ErrInvalidSigner, msg.Owner, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "owner %q: %v", msg.Owner, err)
 	}
 	params, err := m.Params.Get(ctx)
 	if err != nil {
@@ -91,7 +91,7 @@ func (m msgServer) Instantiate(ctx context.Context, msg *types.MsgInstantiate) (
 		return nil, err
 	}
 	if len(msg.Config) > types.MaxConfigBytes {
-		return nil, fmt.Errorf("%w: %d bytes, at most %d", types.ErrConfigTooLarge, len(msg.Config), types.MaxConfigBytes)
+		return nil, errorsmod.Wrapf(types.ErrConfigTooLarge, "%d bytes, at most %d", len(msg.Config), types.MaxConfigBytes)
 	}
 	if err := m.checkDeposit(msg.Deposit, true); err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func (m msgServer) Instantiate(ctx context.Context, msg *types.MsgInstantiate) (
 	}
 	if msg.Deposit.IsPositive() {
 		if err := m.bank.SendCoinsFromAccountToModule(ctx, owner, types.ModuleName, sdk.NewCoins(msg.Deposit)); err != nil {
-			return nil, fmt.Errorf("%w: %v", types.ErrInvalidDeposit, err)
+			return nil, errorsmod.Wrapf(types.ErrInvalidDeposit, "%v", err)
 		}
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
@@ -147,18 +147,18 @@ func (m msgServer) Instantiate(ctx context.Context, msg *types.MsgInstantiate) (
 // checkStreams: at least one, no duplicates, all in the project.
 func (m msgServer) checkStreams(ctx context.Context, projectID uint64, streams []uint64) error {
 	if len(streams) == 0 {
-		return fmt.Errorf("%w: subscribe to at least one stream", types.ErrInvalidStreams)
+		return errorsmod.Wrapf(types.ErrInvalidStreams, "subscribe to at least one stream")
 	}
 	for i, sid := range streams {
 		if slices.Contains(streams[:i], sid) {
-			return fmt.Errorf("%w: stream %d listed twice", types.ErrInvalidStreams, sid)
+			return errorsmod.Wrapf(types.ErrInvalidStreams, "stream %d listed twice", sid)
 		}
 		s, err := m.streams.GetStream(ctx, sid)
 		if err != nil {
-			return fmt.Errorf("%w: %v", types.ErrInvalidStreams, err)
+			return errorsmod.Wrapf(types.ErrInvalidStreams, "%v", err)
 		}
 		if s.ProjectId != projectID {
-			return fmt.Errorf("%w: stream %d is in project %d, not %d", types.ErrInvalidStreams, sid, s.ProjectId, projectID)
+			return errorsmod.Wrapf(types.ErrInvalidStreams, "stream %d is in project %d, not %d", sid, s.ProjectId, projectID)
 		}
 	}
 	return nil
@@ -166,7 +166,7 @@ func (m msgServer) checkStreams(ctx context.Context, projectID uint64, streams [
 
 func checkGas(gas uint64, params types.Params) error {
 	if gas == 0 || gas > params.MaxGasPerEvent {
-		return fmt.Errorf("%w: %d, want 1..%d", types.ErrInvalidGas, gas, params.MaxGasPerEvent)
+		return errorsmod.Wrapf(types.ErrInvalidGas, "%d, want 1..%d", gas, params.MaxGasPerEvent)
 	}
 	return nil
 }
@@ -176,13 +176,13 @@ func (m msgServer) checkDeposit(c sdk.Coin, zeroOK bool) error {
 		return nil
 	}
 	if err := c.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", types.ErrInvalidDeposit, err)
+		return errorsmod.Wrapf(types.ErrInvalidDeposit, "%v", err)
 	}
 	if c.Denom != m.bondDenom {
-		return fmt.Errorf("%w: denom %s, want %s", types.ErrInvalidDeposit, c.Denom, m.bondDenom)
+		return errorsmod.Wrapf(types.ErrInvalidDeposit, "denom %s, want %s", c.Denom, m.bondDenom)
 	}
 	if !zeroOK && !c.IsPositive() {
-		return fmt.Errorf("%w: amount must be positive", types.ErrInvalidDeposit)
+		return errorsmod.Wrapf(types.ErrInvalidDeposit, "amount must be positive")
 	}
 	return nil
 }
@@ -193,10 +193,10 @@ func (m msgServer) UpdateInstance(ctx context.Context, msg *types.MsgUpdateInsta
 		return nil, err
 	}
 	if msg.Pause && msg.Resume {
-		return nil, fmt.Errorf("%w: pause and resume together", types.ErrInvalidUpdate)
+		return nil, errorsmod.Wrapf(types.ErrInvalidUpdate, "pause and resume together")
 	}
 	if !msg.Pause && !msg.Resume && !msg.SetConfig && msg.CodeId == 0 {
-		return nil, fmt.Errorf("%w: nothing to change (pause, resume, config or code)", types.ErrInvalidUpdate)
+		return nil, errorsmod.Wrapf(types.ErrInvalidUpdate, "nothing to change (pause, resume, config or code)")
 	}
 	params, err := m.Params.Get(ctx)
 	if err != nil {
@@ -204,7 +204,7 @@ func (m msgServer) UpdateInstance(ctx context.Context, msg *types.MsgUpdateInsta
 	}
 	if msg.SetConfig {
 		if len(msg.Config) > types.MaxConfigBytes {
-			return nil, fmt.Errorf("%w: %d bytes, at most %d", types.ErrConfigTooLarge, len(msg.Config), types.MaxConfigBytes)
+			return nil, errorsmod.Wrapf(types.ErrConfigTooLarge, "%d bytes, at most %d", len(msg.Config), types.MaxConfigBytes)
 		}
 		inst.Config = msg.Config
 	}
@@ -237,7 +237,7 @@ func (m msgServer) UpdateInstance(ctx context.Context, msg *types.MsgUpdateInsta
 func (m msgServer) Deposit(ctx context.Context, msg *types.MsgDeposit) (*types.MsgDepositResponse, error) {
 	sender, err := m.addressCodec.StringToBytes(msg.Sender)
 	if err != nil {
-		return nil, fmt.Errorf("%w: sender %q: %v", types.ErrInvalidSigner, msg.Sender, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "sender %q: %v", msg.Sender, err)
 	}
 	if err := m.checkDeposit(msg.Amount, false); err != nil {
 		return nil, err
@@ -247,7 +247,7 @@ func (m msgServer) Deposit(ctx context.Context, msg *types.MsgDeposit) (*types.M
 		return nil, err
 	}
 	if err := m.bank.SendCoinsFromAccountToModule(ctx, sender, types.ModuleName, sdk.NewCoins(msg.Amount)); err != nil {
-		return nil, fmt.Errorf("%w: %v", types.ErrInvalidDeposit, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidDeposit, "%v", err)
 	}
 	inst.Deposit = inst.Deposit.Add(msg.Amount)
 	params, err := m.Params.Get(ctx)
@@ -271,7 +271,7 @@ func (m msgServer) Deposit(ctx context.Context, msg *types.MsgDeposit) (*types.M
 
 func (m msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
 	if msg.Authority != m.authority {
-		return nil, fmt.Errorf("%w: expected %s, got %s", types.ErrInvalidSigner, m.authority, msg.Authority)
+		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", m.authority, msg.Authority)
 	}
 	if err := msg.Params.Validate(); err != nil {
 		return nil, err

@@ -3,7 +3,7 @@ package types
 import (
 	"bytes"
 	"compress/gzip"
-	"fmt"
+	errorsmod "cosmossdk.io/errors"
 	"io"
 )
 
@@ -14,20 +14,20 @@ import (
 func UnpackCode(stored []byte, max int) ([]byte, error) {
 	if !bytes.HasPrefix(stored, []byte{0x1f, 0x8b}) {
 		if len(stored) > max {
-			return nil, fmt.Errorf("%w: %d bytes, at most %d", ErrCodeTooLarge, len(stored), max)
+			return nil, errorsmod.Wrapf(ErrCodeTooLarge, "%d bytes, at most %d", len(stored), max)
 		}
 		return stored, nil
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(stored))
 	if err != nil {
-		return nil, fmt.Errorf("%w: gzip: %v", ErrInvalidWasm, err)
+		return nil, errorsmod.Wrapf(ErrInvalidWasm, "gzip: %v", err)
 	}
 	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: gzip: %v", ErrInvalidWasm, err)
+		return nil, errorsmod.Wrapf(ErrInvalidWasm, "gzip: %v", err)
 	}
 	if len(out) > max {
-		return nil, fmt.Errorf("%w: more than %d bytes after gunzip", ErrCodeTooLarge, max)
+		return nil, errorsmod.Wrapf(ErrCodeTooLarge, "more than %d bytes after gunzip", max)
 	}
 	return out, nil
 }

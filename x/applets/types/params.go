@@ -1,7 +1,7 @@
 package types
 
 import (
-	"fmt"
+	errorsmod "cosmossdk.io/errors"
 	"slices"
 
 	"cosmossdk.io/math"
@@ -26,13 +26,13 @@ func DefaultParams() Params {
 func (p Params) Validate() error {
 	switch {
 	case p.MaxUploadBytes == 0:
-		return fmt.Errorf("%w: max_upload_bytes must be positive", ErrInvalidParams)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_upload_bytes must be positive")
 	case p.GasPrice.IsNil() || p.GasPrice.IsNegative():
-		return fmt.Errorf("%w: gas_price must not be negative", ErrInvalidParams)
+		return errorsmod.Wrapf(ErrInvalidParams, "gas_price must not be negative")
 	case p.MaxGasPerEvent == 0:
-		return fmt.Errorf("%w: max_gas_per_event must be positive", ErrInvalidParams)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_gas_per_event must be positive")
 	case p.MaxEventsPerBlock == 0:
-		return fmt.Errorf("%w: max_events_per_block must be positive", ErrInvalidParams)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_events_per_block must be positive")
 	}
 	return nil
 }

@@ -105,3 +105,41 @@ func expectStatus(t testing.TB, r EventResult, want Status, msgPart string) {
 		t.Fatalf("error %q does not contain %q", r.Error, msgPart)
 	}
 }
+
+// bodyModule wraps one function body (locals vector + instructions) into a
+// minimal applet: it is exported as "handle" (i32,i32)->i32 next to a
+// trivial alloc and a one-page memory. copies repeats the function.
+func bodyModule(body []byte, copies int) []byte { return bodyModuleMem(body, copies, 1) }
+
+func bodyModuleMem(body []byte, copies int, pages byte) []byte {
+	g := &modGen{}
+	out := append([]byte(nil), wasmMagic...)
+	out = g.section(out, secType, [][]byte{{0x60, 1, valI32, 1, valI32}, {0x60, 2, valI32, valI32, 1, valI32}})
+	funcs := [][]byte{{0}}
+	code := [][]byte{append(appendU32(nil, 4), 0, 0x41, 0, 0x0b)}
+	for i := 0; i < copies; i++ {
+		funcs = append(funcs, []byte{1})
+		code = append(code, append(appendU32(nil, uint32(len(body))), body...))
+	}
+	out = g.section(out, secFunction, funcs)
+	out = g.section(out, secMemory, [][]byte{{0, pages}})
+	exp := func(name string, kind byte, idx uint32) []byte {
+		e := appendU32(nil, uint32(len(name)))
+		e = append(e, name...)
+		return appendU32(append(e, kind), idx)
+	}
+	out = g.section(out, secExport, [][]byte{exp("alloc", extFunc, 0), exp("handle", extFunc, 1), exp("memory", extMemory, 0)})
+	return g.section(out, secCode, code)
+}
+
+// nestedBlocks is a body of n nested empty blocks returning 0.
+func nestedBlocks(n int) []byte {
+	b := []byte{0}
+	for i := 0; i < n; i++ {
+		b = append(b, 0x02, 0x40)
+	}
+	for i := 0; i < n; i++ {
+		b = append(b, 0x0b)
+	}
+	return append(b, 0x41, 0, 0x0b)
+}

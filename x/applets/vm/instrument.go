@@ -97,6 +97,10 @@ func instrument(code []byte, p Params) ([]byte, moduleInfo, error) {
 	if !m.hasMemory {
 		return nil, info, fmt.Errorf("%w: the module must define (not import) a memory exported as %q", ErrBadExport, ExportMemory)
 	}
+	if m.memMin == 0 {
+		// The branch-free gas check loads from address 0 (see checkTail).
+		return nil, info, limit("memory must have at least 1 initial page")
+	}
 	ex, err := m.checkExports()
 	if err != nil {
 		return nil, info, err
@@ -127,6 +131,7 @@ func instrument(code []byte, p Params) ([]byte, moduleInfo, error) {
 func (ins *instrumenter) codeSection() ([]byte, error) {
 	m := ins.m
 	out := appendU32(nil, uint32(len(m.codes)))
+	var total uint64
 	for i := range m.codes {
 		c := &m.codes[i]
 		t := m.types[m.funcs[i]]
@@ -136,6 +141,13 @@ func (ins *instrumenter) codeSection() ([]byte, error) {
 		w := bodyWalker{ins: ins, code: c, body: c.body, numParams: uint32(len(t.params)), numLocals: c.numLocals, results: t.results}
 		if err := w.walk(); err != nil {
 			return nil, fmt.Errorf("function %d: %w", int(m.numImpFuncs)+i, err)
+		}
+		if err := w.checkComplexity(); err != nil {
+			return nil, fmt.Errorf("function %d: %w", int(m.numImpFuncs)+i, err)
+		}
+		u := w.complexity()
+		if total += u * u; total > ins.p.MaxCodeComplexity {
+			return nil, limit("module control-flow complexity exceeds %d (sum over functions of complexity squared)", ins.p.MaxCodeComplexity)
 		}
 		out = w.emit(out)
 	}

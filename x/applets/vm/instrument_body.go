@@ -28,18 +28,20 @@ package vm
 // rest of what was charged ahead is not refunded. This is deterministic and
 // bounded by the size of the function body.
 //
-// Checks (trap with unreachable when gas < 0) happen at loop heads, at the
-// entry of every non-leaf function, in host functions, and right after each
-// dynamic charge (memory.grow per page, bulk memory per byte). Between two
-// checks execution is straight-line or leaf code, so the overdraft is
-// bounded; the runtime also treats "gas < 0 at return" as out of gas.
+// Checks (trap when gas < 0) happen at loop heads, at the entry of every
+// non-leaf function, in host functions, and right after each dynamic charge
+// (memory.grow per page, bulk memory per byte). Between two checks execution
+// is straight-line or leaf code, so the overdraft is bounded; the runtime
+// also treats "gas < 0 at return" as out of gas. Loop-head and dynamic
+// checks are branch-free (see checkTail); the entry check is an if.
 //
 // Call depth: every non-leaf function adds its frame weight
 // W = 1 + (params+locals)/64 + len(body)/2048 to $depth at entry and traps
 // when the total exceeds MaxCallDepth; the body is wrapped in a block with
 // the function's result type so that every way out (falling off the end,
-// return, br to the outermost label) reaches a single "depth -= W" epilogue
-// (return is rewritten to br to that block). Leaf functions (calls to imports
+// return, br to the outermost label) reaches a single epilogue that restores
+// $depth from a local saved at entry (return is rewritten to br to that
+// block). Leaf functions (calls to imports
 // only) neither check gas at entry nor count depth: they cannot recurse and
 // add at most one bounded frame.
 //
@@ -63,7 +65,7 @@ const (
 	eNaN64         // canonicalise an f64 result
 	eDyn           // dynamic charge of the i32 on top of the stack; arg = per-unit cost
 	eReturn        // replace `return` by `br arg`
-	eExit          // before the function's final end: close wrapper block, depth -= W
+	eExit          // before the function's final end: close wrapper block, restore depth
 )
 
 // frame is an open control construct during the walk.
@@ -100,6 +102,21 @@ type bodyWalker struct {
 	hasDyn  bool
 	usesF32 bool
 	usesF64 bool
+
+	// compile-complexity counters (see Params.MaxFuncComplexity)
+	nBlocks, nLoops, nBrTargets, nCalls uint64
+}
+
+// complexity is the function's compile-cost measure u.
+func (w *bodyWalker) complexity() uint64 {
+	return w.nBlocks + 2*w.nLoops + w.nBrTargets/8 + w.nCalls/16
+}
+
+func (w *bodyWalker) checkComplexity() error {
+	if u := w.complexity(); u > uint64(w.ins.p.MaxFuncComplexity) {
+		return limit("control-flow complexity over %d (split the function)", w.ins.p.MaxFuncComplexity)
+	}
+	return nil
 }
 
 func (w *bodyWalker) newSeg(off int, kind uint8) int {
@@ -172,6 +189,9 @@ func (w *bodyWalker) walk() error {
 				if l >= uint32(len(ctl)) {
 					return malformed("branch depth %d out of range", l)
 				}
+				if op == 0x0d {
+					w.nBlocks++
+				}
 				if op == 0x0d && ctl[len(ctl)-1-int(l)].kind == kLoop {
 					if !dead {
 						w.segCost[cur] += weights[info.gas]
@@ -185,6 +205,7 @@ func (w *bodyWalker) walk() error {
 				if err != nil {
 					return err
 				}
+				w.nBrTargets += uint64(n) + 1
 				for i := uint32(0); i <= n; i++ {
 					l, err := r.u32()
 					if err != nil {
@@ -202,6 +223,7 @@ func (w *bodyWalker) walk() error {
 				if idx >= m.numFuncs() {
 					return malformed("call to function %d out of range", idx)
 				}
+				w.nCalls++
 				if idx >= m.numImpFuncs {
 					w.leaf = false
 				}
@@ -220,6 +242,7 @@ func (w *bodyWalker) walk() error {
 				if tbl != 0 || m.numTables == 0 {
 					return malformed("call_indirect table %d out of range", tbl)
 				}
+				w.nCalls++
 				w.leaf = false
 			case immLocal:
 				idx, err := r.u32()
@@ -284,22 +307,34 @@ func (w *bodyWalker) walk() error {
 		if !dead {
 			w.segCost[cur] += weights[info.gas]
 		}
+		if op == 0x02 || op == 0x03 || op == 0x04 {
+			// Checked as the counters grow, so nesting depth (and the
+			// walker's memory) stays bounded by MaxFuncComplexity.
+			if err := w.checkComplexity(); err != nil {
+				return err
+			}
+		}
 
 		switch op {
 		case 0x00, 0x0c, 0x0e: // unreachable, br, br_table
 			dead = true
-		case 0x0f: // return
-			w.edits = append(w.edits, edit{off: start, kind: eReturn, arg: uint64(len(ctl) - 1)})
+		case 0x0f: // return (left alone in dead code: never executed, still valid)
+			if !dead {
+				w.edits = append(w.edits, edit{off: start, kind: eReturn, arg: uint64(len(ctl) - 1)})
+			}
 			dead = true
 		case 0x02: // block: entered by fall-through only, same segment
+			w.nBlocks++
 			ctl = append(ctl, frame{kind: kBlock, openSeg: live(cur, dead)})
 		case 0x03: // loop
+			w.nLoops++
 			ctl = append(ctl, frame{kind: kLoop, openSeg: live(cur, dead)})
 			w.hasLoop = true
 			cur = w.newSeg(r.off, eLoop)
 			w.segCost[cur] += weights[gLoop] // the per-iteration cost lives at the head
 			dead = false
 		case 0x04: // if
+			w.nBlocks++
 			f := frame{kind: kIf, openSeg: live(cur, dead)}
 			cur = w.newSeg(r.off, eSeg)
 			f.thenSeg = cur
@@ -482,6 +517,10 @@ const (
 	opI64Sub      = 0x7d
 	opI64Mul      = 0x7e
 	opI64ExtendU  = 0xad
+	opI64ShrS     = 0x87
+	opI32WrapI64  = 0xa7
+	opI32Load8U   = 0x2d
+	opDrop        = 0x1a
 )
 
 // emitter holds the scratch local indices of one function.
@@ -500,7 +539,13 @@ func (e *emitter) charge(b []byte, cost uint64) []byte {
 	return appendU32(b, e.gas)
 }
 
-// checkTail expects the new gas value on the stack: stores it and traps if < 0.
+// checkTail expects the new gas value on the stack: stores it and traps if
+// it is negative. The trap is branch-free, so it adds no basic block (wazero's
+// compiler is superlinear in blocks per function): gas >> 63 is 0 or -1,
+// used as the address of a 1-byte load at offset 1, which is in bounds
+// (memory has at least one page) or beyond 4 GiB. wazero v1.12.0 keeps such
+// dropped loads (they may trap); TestInfiniteLoopStoppedByGas would hang on a
+// wazero upgrade that started eliminating them.
 func (e *emitter) checkTail(b []byte) []byte {
 	b = append(b, opLocalTee)
 	b = appendU32(b, e.tI64)
@@ -508,7 +553,7 @@ func (e *emitter) checkTail(b []byte) []byte {
 	b = appendU32(b, e.gas)
 	b = append(b, opLocalGet)
 	b = appendU32(b, e.tI64)
-	return append(b, opI64Const, 0, opI64LtS, opIf, 0x40, opUnreachable, opEnd)
+	return append(b, opI64Const, 63, opI64ShrS, opI32WrapI64, opI32Load8U, 0, 1, opDrop)
 }
 
 func (e *emitter) chargeCheck(b []byte, cost uint64) []byte {

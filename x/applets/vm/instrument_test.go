@@ -128,6 +128,9 @@ func TestValidateRejects(t *testing.T) {
 		{"missing handle", fixture(t, "no_handle"), DefaultParams(), ErrBadExport, `"handle"`},
 		{"reserved export", fixture(t, "reserved_export"), DefaultParams(), ErrBadExport, "reserved"},
 		{"memory too large", fixture(t, "bench"), onePage, ErrLimit, "initial memory of 4 pages"},
+		{"complex function", bodyModule(nestedBlocks(5000), 1), DefaultParams(), ErrLimit, "complexity over 4096"},
+		{"complex module", bodyModule(nestedBlocks(4000), 5), DefaultParams(), ErrLimit, "module control-flow complexity"},
+		{"zero-page memory", bodyModuleMem(nestedBlocks(1), 1, 0), DefaultParams(), ErrLimit, "at least 1 initial page"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -58,6 +58,14 @@ type Params struct {
 	MaxLocals        uint32 // params + locals per function
 	MaxFunctions     uint32 // defined + imported functions
 
+	// Compile-time DoS bounds. wazero's compiler is superlinear (about
+	// quadratic) in the control flow of a single function, so each function
+	// gets a complexity u = blocks + ifs + br_ifs + 2*loops +
+	// br_table targets/8 + calls/16, and u per function and the sum of u²
+	// over the module are capped (see README for the measurements).
+	MaxFuncComplexity uint32
+	MaxCodeComplexity uint64
+
 	Gas  GasTable
 	Host HostGas
 
@@ -83,6 +91,9 @@ func DefaultParams() Params {
 		MaxCallDepth:     1024,
 		MaxLocals:        4096,
 		MaxFunctions:     100_000,
+		// A 2.9 MB Go 1.26 wasip1 module: max u = 1122, sum u² = 1.05e7.
+		MaxFuncComplexity: 4096,
+		MaxCodeComplexity: 1 << 26,
 		Gas: GasTable{
 			Base: 1, Branch: 2, Call: 5, CallIndirect: 10, Load: 2, Store: 2,
 			DivRem: 8, FloatArith: 2, FloatDivSqrt: 8, LoopIteration: 1,
@@ -118,6 +129,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("vm params: MaxLocals must be in [1, 50000]")
 	case p.MaxFunctions == 0:
 		return fmt.Errorf("vm params: MaxFunctions must be > 0")
+	case p.MaxFuncComplexity == 0 || p.MaxCodeComplexity == 0:
+		return fmt.Errorf("vm params: MaxFuncComplexity and MaxCodeComplexity must be > 0")
 	case p.Gas.LoopIteration == 0:
 		return fmt.Errorf("vm params: Gas.LoopIteration must be >= 1 (loops must cost gas)")
 	case p.MaxGasPerEvent == 0 || p.MaxGasPerEvent > 1<<62:
@@ -139,6 +152,8 @@ func (p Params) InstrumentDigest() [32]byte {
 	put(uint64(p.MaxCallDepth))
 	put(uint64(p.MaxLocals))
 	put(uint64(p.MaxFunctions))
+	put(uint64(p.MaxFuncComplexity))
+	put(p.MaxCodeComplexity)
 	g := p.Gas
 	for _, v := range []uint32{g.Base, g.Branch, g.Call, g.CallIndirect, g.Load, g.Store, g.DivRem,
 		g.FloatArith, g.FloatDivSqrt, g.LoopIteration, g.MemoryGrow, g.GrowPerPage, g.Bulk, g.BulkPerByte, g.MemorySize} {

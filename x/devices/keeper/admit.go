@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	errorsmod "cosmossdk.io/errors"
 	"errors"
 	"fmt"
 	"runtime"
@@ -57,15 +58,15 @@ func (k Keeper) Admit(ctx context.Context, claims []types.Claim, verifyGas types
 		}
 		verdicts[i].Algo = d.Algo
 		if d.ProjectId != c.ProjectID {
-			verdicts[i].Err = fmt.Errorf("%w: device %s is in project %d, the stream in project %d", types.ErrWrongProject, c.DeviceID, d.ProjectId, c.ProjectID)
+			verdicts[i].Err = errorsmod.Wrapf(types.ErrWrongProject, "device %s is in project %d, the stream in project %d", c.DeviceID, d.ProjectId, c.ProjectID)
 			continue
 		}
 		switch d.Status {
 		case types.StatusSuspended:
-			verdicts[i].Err = fmt.Errorf("%w: %s", types.ErrDeviceSuspended, c.DeviceID)
+			verdicts[i].Err = errorsmod.Wrapf(types.ErrDeviceSuspended, "%s", c.DeviceID)
 			continue
 		case types.StatusRevoked:
-			verdicts[i].Err = fmt.Errorf("%w: %s", types.ErrDeviceRevoked, c.DeviceID)
+			verdicts[i].Err = errorsmod.Wrapf(types.ErrDeviceRevoked, "%s", c.DeviceID)
 			continue
 		}
 		key, err := k.keys.get(devicekey.Algo(d.Algo), d.Id, d.PubKey)
@@ -86,7 +87,7 @@ func (k Keeper) Admit(ctx context.Context, claims []types.Claim, verifyGas types
 		}
 		d := devices[c.DeviceID]
 		if c.Seq <= d.LastSeq {
-			verdicts[i].Err = fmt.Errorf("%w: device %s seq %d, last accepted %d", types.ErrStaleSeq, c.DeviceID, c.Seq, d.LastSeq)
+			verdicts[i].Err = errorsmod.Wrapf(types.ErrStaleSeq, "device %s seq %d, last accepted %d", c.DeviceID, c.Seq, d.LastSeq)
 			continue
 		}
 		if !d.advanced {
@@ -111,7 +112,7 @@ func verifyAll(claims []types.Claim, keys []devicekey.PublicKey, verdicts []type
 			return
 		}
 		if err := keys[i].Verify(claims[i].SignBytes, claims[i].Signature); err != nil {
-			verdicts[i].Err = fmt.Errorf("%w: device %s seq %d: %v", types.ErrInvalidSignature, claims[i].DeviceID, claims[i].Seq, err)
+			verdicts[i].Err = errorsmod.Wrapf(types.ErrInvalidSignature, "device %s seq %d: %v", claims[i].DeviceID, claims[i].Seq, err)
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"context"
+	errorsmod "cosmossdk.io/errors"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -36,7 +37,7 @@ type verificationMethod struct {
 func (k Keeper) DIDDocument(ctx context.Context, did string) (doc []byte, deactivated bool, err error) {
 	id := strings.TrimPrefix(did, types.DIDPrefix)
 	if strings.HasPrefix(id, "did:") {
-		return nil, false, fmt.Errorf("%w: %q is not a did:w3b DID", types.ErrInvalidDID, did)
+		return nil, false, errorsmod.Wrapf(types.ErrInvalidDID, "%q is not a did:w3b DID", did)
 	}
 	d, err := k.GetDevice(ctx, id)
 	if err != nil {

@@ -2,8 +2,8 @@ package keeper
 
 import (
 	"context"
+	errorsmod "cosmossdk.io/errors"
 	"errors"
-	"fmt"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
@@ -69,7 +69,7 @@ func (k Keeper) Authority() string { return k.authority }
 func (k Keeper) GetProject(ctx context.Context, id uint64) (types.Project, error) {
 	p, err := k.Projects.Get(ctx, id)
 	if errors.Is(err, collections.ErrNotFound) {
-		return p, fmt.Errorf("%w: project %d", types.ErrProjectNotFound, id)
+		return p, errorsmod.Wrapf(types.ErrProjectNotFound, "project %d", id)
 	}
 	return p, err
 }
@@ -81,7 +81,7 @@ func (k Keeper) RequireProjectOwner(ctx context.Context, projectID uint64, sende
 		return p, err
 	}
 	if p.Owner != sender {
-		return p, fmt.Errorf("%w: project %d is owned by %s, not %s", types.ErrNotProjectOwner, projectID, p.Owner, sender)
+		return p, errorsmod.Wrapf(types.ErrNotProjectOwner, "project %d is owned by %s, not %s", projectID, p.Owner, sender)
 	}
 	return p, nil
 }
@@ -98,7 +98,7 @@ func (k Keeper) GetDevice(ctx context.Context, deviceID string) (types.Device, e
 func (k Keeper) getDevice(ctx context.Context, addr []byte, deviceID string) (types.Device, error) {
 	d, err := k.Devices.Get(ctx, addr)
 	if errors.Is(err, collections.ErrNotFound) {
-		return d, fmt.Errorf("%w: %s", types.ErrDeviceNotFound, deviceID)
+		return d, errorsmod.Wrapf(types.ErrDeviceNotFound, "%s", deviceID)
 	}
 	if err != nil {
 		return d, err
@@ -131,7 +131,7 @@ func (k Keeper) setDevice(ctx context.Context, addr []byte, d types.Device) erro
 func parseDeviceID(id string) ([]byte, error) {
 	addr, err := devicekey.ParseDeviceID(id)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", types.ErrInvalidDeviceID, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidDeviceID, "%v", err)
 	}
 	return addr, nil
 }
@@ -139,7 +139,7 @@ func parseDeviceID(id string) ([]byte, error) {
 func (k Keeper) validateAddress(addr, field string) (sdk.AccAddress, error) {
 	bz, err := k.addressCodec.StringToBytes(addr)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s %q: %v", types.ErrInvalidSigner, field, addr, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "%s %q: %v", field, addr, err)
 	}
 	return bz, nil
 }

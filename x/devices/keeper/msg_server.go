@@ -2,7 +2,7 @@ package keeper
 
 import (
 	"context"
-	"fmt"
+	errorsmod "cosmossdk.io/errors"
 	"strconv"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -28,7 +28,7 @@ func (m msgServer) CreateProject(ctx context.Context, msg *types.MsgCreateProjec
 		return nil, err
 	}
 	if err := types.CheckName(msg.Name, int(params.MaxNameBytes)); err != nil {
-		return nil, fmt.Errorf("%w: %v", types.ErrInvalidName, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidName, "%v", err)
 	}
 	if err := validateMetadata(msg.Metadata, params.MaxMetadataBytes); err != nil {
 		return nil, err
@@ -111,11 +111,11 @@ func (m msgServer) RegisterDevice(ctx context.Context, msg *types.MsgRegisterDev
 	}
 	algo, err := devicekey.ParseAlgo(msg.Algo)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", types.ErrInvalidAlgo, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidAlgo, "%v", err)
 	}
 	pub, err := devicekey.NormalizePublicKey(algo, msg.PubKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", types.ErrInvalidPubKey, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidPubKey, "%v", err)
 	}
 	id := devicekey.DeviceID(algo, pub)
 	addr, err := parseDeviceID(id)
@@ -124,7 +124,7 @@ func (m msgServer) RegisterDevice(ctx context.Context, msg *types.MsgRegisterDev
 	}
 	existing, err := m.Devices.Get(ctx, addr)
 	if err == nil {
-		return nil, fmt.Errorf("%w: %s is device %s in project %d", types.ErrDeviceExists, algo, id, existing.ProjectId)
+		return nil, errorsmod.Wrapf(types.ErrDeviceExists, "%s is device %s in project %d", algo, id, existing.ProjectId)
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	d := types.Device{
@@ -161,7 +161,7 @@ func (m msgServer) SetDeviceStatus(ctx context.Context, msg *types.MsgSetDeviceS
 		return nil, err
 	}
 	if d.Status == types.StatusRevoked {
-		return nil, fmt.Errorf("%w: %s", types.ErrDeviceRevoked, msg.DeviceId)
+		return nil, errorsmod.Wrapf(types.ErrDeviceRevoked, "%s", msg.DeviceId)
 	}
 	if d.Status == msg.Status {
 		return &types.MsgSetDeviceStatusResponse{}, nil
@@ -179,7 +179,7 @@ func (m msgServer) SetDeviceStatus(ctx context.Context, msg *types.MsgSetDeviceS
 
 func (m msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
 	if msg.Authority != m.authority {
-		return nil, fmt.Errorf("%w: expected %s, got %s", types.ErrInvalidSigner, m.authority, msg.Authority)
+		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", m.authority, msg.Authority)
 	}
 	if err := msg.Params.Validate(); err != nil {
 		return nil, err
@@ -189,7 +189,7 @@ func (m msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams)
 
 func validateMetadata(md string, max uint32) error {
 	if len(md) > int(max) {
-		return fmt.Errorf("%w: %d bytes, at most %d", types.ErrMetadataTooLarge, len(md), max)
+		return errorsmod.Wrapf(types.ErrMetadataTooLarge, "%d bytes, at most %d", len(md), max)
 	}
 	return nil
 }

@@ -2,7 +2,8 @@ package types
 
 import (
 	"bytes"
-	"fmt"
+	errorsmod "cosmossdk.io/errors"
+	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/w3bd/w3bd/x/devices/devicekey"
 )
@@ -16,45 +17,48 @@ func DefaultGenesis() *GenesisState {
 // next id, device ids derived from their keys, devices in existing projects.
 func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
-		return fmt.Errorf("%w: params: %v", ErrInvalidGenesis, err)
+		return errorsmod.Wrapf(ErrInvalidGenesis, "params: %v", err)
 	}
 	if gs.NextProjectId == 0 {
-		return fmt.Errorf("%w: next_project_id must be at least 1", ErrInvalidGenesis)
+		return errorsmod.Wrapf(ErrInvalidGenesis, "next_project_id must be at least 1")
 	}
 	projects := make(map[uint64]bool, len(gs.Projects))
 	for _, p := range gs.Projects {
 		if p.Id == 0 || p.Id >= gs.NextProjectId {
-			return fmt.Errorf("%w: project id %d outside [1, next_project_id=%d)", ErrInvalidGenesis, p.Id, gs.NextProjectId)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "project id %d outside [1, next_project_id=%d)", p.Id, gs.NextProjectId)
+		}
+		if _, err := sdk.AccAddressFromBech32(p.Owner); err != nil {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "project %d owner %q: %v", p.Id, p.Owner, err)
 		}
 		if projects[p.Id] {
-			return fmt.Errorf("%w: duplicate project id %d", ErrInvalidGenesis, p.Id)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "duplicate project id %d", p.Id)
 		}
 		projects[p.Id] = true
 	}
 	devices := make(map[string]bool, len(gs.Devices))
 	for _, d := range gs.Devices {
 		if !projects[d.ProjectId] {
-			return fmt.Errorf("%w: device %s is in unknown project %d", ErrInvalidGenesis, d.Id, d.ProjectId)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "device %s is in unknown project %d", d.Id, d.ProjectId)
 		}
 		if err := ValidateStatus(d.Status); err != nil {
-			return fmt.Errorf("%w: device %s: %v", ErrInvalidGenesis, d.Id, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "device %s: %v", d.Id, err)
 		}
 		algo, err := devicekey.ParseAlgo(d.Algo)
 		if err != nil {
-			return fmt.Errorf("%w: device %s: %v", ErrInvalidGenesis, d.Id, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "device %s: %v", d.Id, err)
 		}
 		pub, err := devicekey.NormalizePublicKey(algo, d.PubKey)
 		if err != nil {
-			return fmt.Errorf("%w: device %s: %v", ErrInvalidGenesis, d.Id, err)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "device %s: %v", d.Id, err)
 		}
 		if !bytes.Equal(pub, d.PubKey) {
-			return fmt.Errorf("%w: device %s: public key not in compressed form", ErrInvalidGenesis, d.Id)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "device %s: public key not in compressed form", d.Id)
 		}
 		if want := devicekey.DeviceID(algo, pub); want != d.Id {
-			return fmt.Errorf("%w: device id %s does not match its key (want %s)", ErrInvalidGenesis, d.Id, want)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "device id %s does not match its key (want %s)", d.Id, want)
 		}
 		if devices[d.Id] {
-			return fmt.Errorf("%w: duplicate device %s", ErrInvalidGenesis, d.Id)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "duplicate device %s", d.Id)
 		}
 		devices[d.Id] = true
 	}

@@ -102,8 +102,8 @@ func TestDevicesGenesisValidate(t *testing.T) {
 func TestDevicesParamsValidate(t *testing.T) {
 	require.NoError(t, types.DefaultParams().Validate())
 	require.NoError(t, types.Params{MaxNameBytes: 1, MaxMetadataBytes: 1}.Validate())
-	require.Error(t, types.Params{MaxNameBytes: 0, MaxMetadataBytes: 1}.Validate())
-	require.Error(t, types.Params{MaxNameBytes: 1, MaxMetadataBytes: 0}.Validate())
+	require.ErrorIs(t, types.Params{MaxNameBytes: 0, MaxMetadataBytes: 1}.Validate(), types.ErrInvalidParams)
+	require.ErrorIs(t, types.Params{MaxNameBytes: 1, MaxMetadataBytes: 0}.Validate(), types.ErrInvalidParams)
 }
 
 func TestValidateStatus(t *testing.T) {

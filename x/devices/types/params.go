@@ -1,6 +1,6 @@
 package types
 
-import "fmt"
+import errorsmod "cosmossdk.io/errors"
 
 // DefaultParams are the parameters of a new chain.
 func DefaultParams() Params {
@@ -10,10 +10,10 @@ func DefaultParams() Params {
 // Validate checks the parameters are usable.
 func (p Params) Validate() error {
 	if p.MaxNameBytes == 0 {
-		return fmt.Errorf("%w: max_name_bytes must be positive", ErrInvalidParams)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_name_bytes must be positive")
 	}
 	if p.MaxMetadataBytes == 0 {
-		return fmt.Errorf("%w: max_metadata_bytes must be positive", ErrInvalidParams)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_metadata_bytes must be positive")
 	}
 	return nil
 }

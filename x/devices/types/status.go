@@ -1,6 +1,6 @@
 package types
 
-import "fmt"
+import errorsmod "cosmossdk.io/errors"
 
 // Device statuses. Revoked is final.
 const (
@@ -15,5 +15,5 @@ func ValidateStatus(s string) error {
 	case StatusActive, StatusSuspended, StatusRevoked:
 		return nil
 	}
-	return fmt.Errorf("%w: %q, want active, suspended or revoked", ErrInvalidStatus, s)
+	return errorsmod.Wrapf(ErrInvalidStatus, "%q, want active, suspended or revoked", s)
 }

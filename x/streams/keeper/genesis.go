@@ -29,11 +29,14 @@ func (k *Keeper) InitGenesis(ctx context.Context, gs *types.GenesisState) error 
 		}
 	}
 	for _, r := range gs.Records {
-		addr, err := devicekey.ParseDeviceID(r.DeviceId)
-		if err != nil {
+		if err := k.Records.Set(ctx, collections.Join(r.StreamId, r.Index), r); err != nil {
 			return err
 		}
-		if err := k.Records.Set(ctx, collections.Join(r.StreamId, r.Index), r); err != nil {
+		if r.InstanceId != 0 {
+			continue // an applet output: no device to index
+		}
+		addr, err := devicekey.ParseDeviceID(r.DeviceId)
+		if err != nil {
 			return err
 		}
 		if err := k.RecordsByDevice.Set(ctx, collections.Join3(addr, r.StreamId, r.Index)); err != nil {

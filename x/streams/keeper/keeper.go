@@ -2,8 +2,8 @@ package keeper
 
 import (
 	"context"
+	errorsmod "cosmossdk.io/errors"
 	"errors"
-	"fmt"
 
 	"cosmossdk.io/collections"
 	"cosmossdk.io/core/address"
@@ -62,7 +62,7 @@ func (k *Keeper) Authority() string { return k.authority }
 func (k *Keeper) GetStream(ctx context.Context, id uint64) (types.Stream, error) {
 	s, err := k.Streams.Get(ctx, id)
 	if errors.Is(err, collections.ErrNotFound) {
-		return s, fmt.Errorf("%w: stream %d", types.ErrStreamNotFound, id)
+		return s, errorsmod.Wrapf(types.ErrStreamNotFound, "stream %d", id)
 	}
 	return s, err
 }
@@ -71,7 +71,7 @@ func (k *Keeper) GetStream(ctx context.Context, id uint64) (types.Stream, error)
 func (k *Keeper) GetRecord(ctx context.Context, streamID, index uint64) (types.Record, error) {
 	r, err := k.Records.Get(ctx, collections.Join(streamID, index))
 	if errors.Is(err, collections.ErrNotFound) {
-		return r, fmt.Errorf("%w: stream %d index %d", types.ErrRecordNotFound, streamID, index)
+		return r, errorsmod.Wrapf(types.ErrRecordNotFound, "stream %d index %d", streamID, index)
 	}
 	return r, err
 }

@@ -2,7 +2,7 @@ package keeper
 
 import (
 	"context"
-	"fmt"
+	errorsmod "cosmossdk.io/errors"
 	"strconv"
 
 	sdk "github.com/cosmos/cosmos-sdk/types"
@@ -23,13 +23,13 @@ var _ types.MsgServer = msgServer{}
 
 func (m msgServer) CreateStream(ctx context.Context, msg *types.MsgCreateStream) (*types.MsgCreateStreamResponse, error) {
 	if _, err := m.addressCodec.StringToBytes(msg.Owner); err != nil {
-		return nil, fmt.Errorf("%w: owner %q: %v", types.ErrInvalidSigner, msg.Owner, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "owner %q: %v", msg.Owner, err)
 	}
 	if _, err := m.devices.RequireProjectOwner(ctx, msg.ProjectId, msg.Owner); err != nil {
 		return nil, err
 	}
 	if err := devicestypes.CheckName(msg.Name, maxNameBytes); err != nil {
-		return nil, fmt.Errorf("%w: %v", types.ErrInvalidName, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidName, "%v", err)
 	}
 	id, err := m.StreamSeq.Next(ctx)
 	if err != nil {
@@ -53,7 +53,7 @@ func (m msgServer) CreateStream(ctx context.Context, msg *types.MsgCreateStream)
 
 func (m msgServer) Publish(ctx context.Context, msg *types.MsgPublish) (*types.MsgPublishResponse, error) {
 	if _, err := m.addressCodec.StringToBytes(msg.Submitter); err != nil {
-		return nil, fmt.Errorf("%w: submitter %q: %v", types.ErrInvalidSigner, msg.Submitter, err)
+		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "submitter %q: %v", msg.Submitter, err)
 	}
 	params, err := m.Params.Get(ctx)
 	if err != nil {
@@ -79,7 +79,7 @@ func (m msgServer) Publish(ctx context.Context, msg *types.MsgPublish) (*types.M
 
 func (m msgServer) UpdateParams(ctx context.Context, msg *types.MsgUpdateParams) (*types.MsgUpdateParamsResponse, error) {
 	if msg.Authority != m.authority {
-		return nil, fmt.Errorf("%w: expected %s, got %s", types.ErrInvalidSigner, m.authority, msg.Authority)
+		return nil, errorsmod.Wrapf(types.ErrInvalidSigner, "expected %s, got %s", m.authority, msg.Authority)
 	}
 	if err := msg.Params.Validate(); err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ func validateEnvelopeCount(n int, params types.Params) error {
 		return types.ErrNoEnvelopes
 	}
 	if n > int(params.MaxEnvelopesPerMsg) {
-		return fmt.Errorf("%w: %d, at most %d", types.ErrTooManyEnvelopes, n, params.MaxEnvelopesPerMsg)
+		return errorsmod.Wrapf(types.ErrTooManyEnvelopes, "%d, at most %d", n, params.MaxEnvelopesPerMsg)
 	}
 	return nil
 }

@@ -2,8 +2,8 @@ package keeper
 
 import (
 	"context"
+	errorsmod "cosmossdk.io/errors"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -84,15 +84,15 @@ func (k *Keeper) publish(ctx context.Context, params types.Params, envelopes []t
 func (k *Keeper) checkEnvelope(ctx context.Context, env *types.Envelope, params types.Params, horizonMs uint64, streams map[uint64]*types.Stream) (*types.Stream, error) {
 	switch {
 	case env.DeviceId == "":
-		return nil, fmt.Errorf("%w: device_id is empty", types.ErrMalformedEnvelope)
+		return nil, errorsmod.Wrapf(types.ErrMalformedEnvelope, "device_id is empty")
 	case len(env.Signature) == 0:
-		return nil, fmt.Errorf("%w: signature is empty", types.ErrMalformedEnvelope)
+		return nil, errorsmod.Wrapf(types.ErrMalformedEnvelope, "signature is empty")
 	case env.Seq == 0:
-		return nil, fmt.Errorf("%w: seq must start at 1", types.ErrMalformedEnvelope)
+		return nil, errorsmod.Wrapf(types.ErrMalformedEnvelope, "seq must start at 1")
 	case len(env.Payload) > int(params.MaxPayloadBytes):
-		return nil, fmt.Errorf("%w: %d bytes, at most %d", types.ErrPayloadTooLarge, len(env.Payload), params.MaxPayloadBytes)
+		return nil, errorsmod.Wrapf(types.ErrPayloadTooLarge, "%d bytes, at most %d", len(env.Payload), params.MaxPayloadBytes)
 	case env.TimestampMs > horizonMs:
-		return nil, fmt.Errorf("%w: timestamp %d ms is %d ms past block time + max_clock_skew", types.ErrFutureTimestamp, env.TimestampMs, env.TimestampMs-horizonMs)
+		return nil, errorsmod.Wrapf(types.ErrFutureTimestamp, "timestamp %d ms is %d ms past block time + max_clock_skew", env.TimestampMs, env.TimestampMs-horizonMs)
 	}
 	stream, ok := streams[env.StreamId]
 	if !ok {
@@ -104,7 +104,7 @@ func (k *Keeper) checkEnvelope(ctx context.Context, env *types.Envelope, params 
 		streams[env.StreamId] = stream
 	}
 	if stream.ProducerInstanceId != 0 {
-		return nil, fmt.Errorf("%w: stream %d carries the outputs of applet instance %d, not device readings", types.ErrNotDeviceStream, stream.Id, stream.ProducerInstanceId)
+		return nil, errorsmod.Wrapf(types.ErrNotDeviceStream, "stream %d carries the outputs of applet instance %d, not device readings", stream.Id, stream.ProducerInstanceId)
 	}
 	return stream, nil
 }

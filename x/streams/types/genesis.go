@@ -2,8 +2,9 @@ package types
 
 import (
 	"bytes"
+	errorsmod "cosmossdk.io/errors"
 	"crypto/sha256"
-	"fmt"
+	"github.com/w3bd/w3bd/x/devices/devicekey"
 )
 
 // DefaultGenesis is the state of a new chain: no streams, default params.
@@ -16,18 +17,20 @@ func DefaultGenesis() *GenesisState {
 // hashes match payloads.
 func (gs GenesisState) Validate() error {
 	if err := gs.Params.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidGenesis, err)
+		return errorsmod.Wrapf(ErrInvalidGenesis, "%v", err)
 	}
 	if gs.NextStreamId == 0 {
-		return fmt.Errorf("%w: next_stream_id must be at least 1", ErrInvalidGenesis)
+		return errorsmod.Wrapf(ErrInvalidGenesis, "next_stream_id must be at least 1")
 	}
 	counts := make(map[uint64]uint64, len(gs.Streams))
+	producers := make(map[uint64]uint64, len(gs.Streams))
 	for _, s := range gs.Streams {
+		producers[s.Id] = s.ProducerInstanceId
 		if s.Id == 0 || s.Id >= gs.NextStreamId {
-			return fmt.Errorf("%w: stream id %d outside [1, next_stream_id=%d)", ErrInvalidGenesis, s.Id, gs.NextStreamId)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "stream id %d outside [1, next_stream_id=%d)", s.Id, gs.NextStreamId)
 		}
 		if _, dup := counts[s.Id]; dup {
-			return fmt.Errorf("%w: duplicate stream id %d", ErrInvalidGenesis, s.Id)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "duplicate stream id %d", s.Id)
 		}
 		counts[s.Id] = s.RecordCount
 	}
@@ -37,23 +40,31 @@ func (gs GenesisState) Validate() error {
 	for _, r := range gs.Records {
 		count, ok := counts[r.StreamId]
 		if !ok {
-			return fmt.Errorf("%w: record %d of unknown stream %d", ErrInvalidGenesis, r.Index, r.StreamId)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "record %d of unknown stream %d", r.Index, r.StreamId)
 		}
 		if r.Index >= count {
-			return fmt.Errorf("%w: record %d of stream %d beyond its record_count %d", ErrInvalidGenesis, r.Index, r.StreamId, count)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "record %d of stream %d beyond its record_count %d", r.Index, r.StreamId, count)
 		}
 		if seen[key{r.StreamId, r.Index}] {
-			return fmt.Errorf("%w: duplicate record %d of stream %d", ErrInvalidGenesis, r.Index, r.StreamId)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "duplicate record %d of stream %d", r.Index, r.StreamId)
 		}
 		seen[key{r.StreamId, r.Index}] = true
 		perStream[r.StreamId]++
+		if r.InstanceId != producers[r.StreamId] {
+			return errorsmod.Wrapf(ErrInvalidGenesis, "record %d of stream %d: instance_id %d, the stream's producer is %d", r.Index, r.StreamId, r.InstanceId, producers[r.StreamId])
+		}
+		if r.InstanceId == 0 {
+			if _, err := devicekey.ParseDeviceID(r.DeviceId); err != nil {
+				return errorsmod.Wrapf(ErrInvalidGenesis, "record %d of stream %d: %v", r.Index, r.StreamId, err)
+			}
+		}
 		if h := sha256.Sum256(r.Payload); !bytes.Equal(h[:], r.PayloadHash) {
-			return fmt.Errorf("%w: record %d of stream %d: payload_hash does not match payload", ErrInvalidGenesis, r.Index, r.StreamId)
+			return errorsmod.Wrapf(ErrInvalidGenesis, "record %d of stream %d: payload_hash does not match payload", r.Index, r.StreamId)
 		}
 	}
 	for id, count := range counts {
 		if perStream[id] != count {
-			return fmt.Errorf("%w: stream %d has record_count %d but %d records", ErrInvalidGenesis, id, count, perStream[id])
+			return errorsmod.Wrapf(ErrInvalidGenesis, "stream %d has record_count %d but %d records", id, count, perStream[id])
 		}
 	}
 	return nil

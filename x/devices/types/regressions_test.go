@@ -12,7 +12,6 @@ import (
 // bad one (keeper/genesis.go validateAddress), so `genesis validate` passes a
 // file the chain then cannot start from.
 func TestDevicesGenesisValidateRejectsBadOwner(t *testing.T) {
-	t.Skip("known bug: x/devices/types/genesis.go Validate accepts an invalid project owner address that InitGenesis rejects; unskip once fixed")
 	gs := types.DefaultGenesis()
 	gs.NextProjectId = 2
 	gs.Projects = []types.Project{{Id: 1, Owner: "garbage", Name: "p"}}
