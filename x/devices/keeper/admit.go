@@ -43,6 +43,7 @@ func (k Keeper) Admit(ctx context.Context, claims []types.Claim, verifyGas types
 			verdicts[i].Err = err
 			continue
 		}
+		verdicts[i].Device = addr
 		d, seen := devices[c.DeviceID]
 		if !seen {
 			dev, err := k.getDevice(ctx, addr, c.DeviceID)

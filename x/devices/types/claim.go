@@ -14,7 +14,9 @@ type Claim struct {
 type Verdict struct {
 	// Algo is the device's key algorithm, empty when the device is unknown.
 	Algo string
-	Err  error
+	// Device is the raw 20-byte device id, when it parsed.
+	Device []byte
+	Err    error
 }
 
 // VerifyGasFunc prices one signature check by algorithm.

@@ -10,7 +10,6 @@ import (
 	"cosmossdk.io/collections"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
-	"github.com/w3bd/w3bd/x/devices/devicekey"
 	devicestypes "github.com/w3bd/w3bd/x/devices/types"
 	"github.com/w3bd/w3bd/x/streams/types"
 )
@@ -37,6 +36,9 @@ func (k *Keeper) publish(ctx context.Context, params types.Params, envelopes []t
 		gas.ConsumeGas(uint64(len(env.Payload))*params.GasPerPayloadByte, "envelope payload")
 		stream, err := k.checkEnvelope(ctx, env, params, horizon, streams)
 		if err != nil {
+			if !types.IsRejection(err) {
+				return nil, err // the store failed: fail the message, judge nothing
+			}
 			reject(sdkCtx, &results[i], err)
 			continue
 		}
@@ -66,7 +68,7 @@ func (k *Keeper) publish(ctx context.Context, params types.Params, envelopes []t
 		if !slices.Contains(touched, stream.Id) {
 			touched = append(touched, stream.Id)
 		}
-		index, err := k.appendRecord(sdkCtx, stream, &envelopes[i], &docs[i], claims[j].SignBytes)
+		index, err := k.appendRecord(sdkCtx, stream, &envelopes[i], &docs[i], claims[j].SignBytes, v.Device)
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +113,7 @@ func (k *Keeper) checkEnvelope(ctx context.Context, env *types.Envelope, params 
 
 // appendRecord stores an admitted envelope as the stream's next record and
 // advances the stream's count and commitment (saved by the caller).
-func (k *Keeper) appendRecord(ctx sdk.Context, stream *types.Stream, env *types.Envelope, doc *types.EnvelopeSignDoc, signBytes []byte) (uint64, error) {
+func (k *Keeper) appendRecord(ctx sdk.Context, stream *types.Stream, env *types.Envelope, doc *types.EnvelopeSignDoc, signBytes, device []byte) (uint64, error) {
 	rec := types.Record{
 		StreamId:    stream.Id,
 		Index:       stream.RecordCount,
@@ -125,11 +127,7 @@ func (k *Keeper) appendRecord(ctx sdk.Context, stream *types.Stream, env *types.
 	if err := k.Records.Set(ctx, collections.Join(rec.StreamId, rec.Index), rec); err != nil {
 		return 0, err
 	}
-	addr, err := devicekey.ParseDeviceID(rec.DeviceId)
-	if err != nil {
-		return 0, err // admitted devices have valid ids
-	}
-	if err := k.RecordsByDevice.Set(ctx, collections.Join3(addr, rec.StreamId, rec.Index)); err != nil {
+	if err := k.RecordsByDevice.Set(ctx, collections.Join3(device, rec.StreamId, rec.Index)); err != nil {
 		return 0, err
 	}
 	stream.RecordCount++

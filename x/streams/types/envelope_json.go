@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -45,20 +46,23 @@ func ParseEnvelopesJSON(data []byte) ([]Envelope, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("no envelope: input is empty")
 	}
-	var list []EnvelopeJSON
+	var list []*EnvelopeJSON
 	if data[0] == '[' {
 		if err := strictUnmarshal(data, &list); err != nil {
 			return nil, fmt.Errorf("envelope array: %w", err)
 		}
 	} else {
-		var one EnvelopeJSON
+		var one *EnvelopeJSON
 		if err := strictUnmarshal(data, &one); err != nil {
 			return nil, fmt.Errorf("envelope: %w", err)
 		}
-		list = []EnvelopeJSON{one}
+		list = []*EnvelopeJSON{one}
 	}
 	out := make([]Envelope, len(list))
 	for i, j := range list {
+		if j == nil {
+			return nil, fmt.Errorf("envelope %d is null", i)
+		}
 		out[i] = j.Envelope()
 	}
 	return out, nil
@@ -70,8 +74,9 @@ func strictUnmarshal(data []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
-		return fmt.Errorf("trailing data after JSON value")
+	// More() is false before a stray '}' or ']', so insist on the end of input.
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("trailing data after the JSON value")
 	}
 	return nil
 }

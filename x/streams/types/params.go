@@ -1,7 +1,7 @@
 package types
 
 import (
-	"fmt"
+	errorsmod "cosmossdk.io/errors"
 	"time"
 
 	"github.com/w3bd/w3bd/x/devices/devicekey"
@@ -26,11 +26,11 @@ func DefaultParams() Params {
 func (p Params) Validate() error {
 	switch {
 	case p.MaxPayloadBytes == 0:
-		return fmt.Errorf("%w: max_payload_bytes must be positive", ErrInvalidParams)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_payload_bytes must be positive")
 	case p.MaxClockSkew < 0:
-		return fmt.Errorf("%w: max_clock_skew must not be negative", ErrInvalidParams)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_clock_skew must not be negative")
 	case p.MaxEnvelopesPerMsg == 0:
-		return fmt.Errorf("%w: max_envelopes_per_msg must be positive", ErrInvalidParams)
+		return errorsmod.Wrapf(ErrInvalidParams, "max_envelopes_per_msg must be positive")
 	}
 	return nil
 }

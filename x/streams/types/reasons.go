@@ -49,3 +49,14 @@ func RejectReason(err error) string {
 	}
 	return ReasonMalformed
 }
+
+// IsRejection tells a judgement on an envelope from any other failure (of
+// the store, say), which must fail the whole message instead.
+func IsRejection(err error) bool {
+	for _, r := range reasonOf {
+		if errors.Is(err, r.err) {
+			return true
+		}
+	}
+	return false
+}
