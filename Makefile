@@ -5,7 +5,7 @@ W3BD := $(BUILD_DIR)/w3bd
 FUZZTIME ?= 10s
 PKGS_UNIT := ./x/... ./app/... ./testutil/... ./cmd/...
 
-.PHONY: all build install demo test test-unit test-race test-e2e test-fuzz lint proto-gen bench bench-publish localnet clean setup
+.PHONY: all build install demo test test-unit test-race test-e2e test-fuzz lint proto-gen bench bench-publish bench-applets localnet clean setup
 
 all: build
 
@@ -49,7 +49,10 @@ proto-gen:
 	./scripts/protocgen.sh
 
 ## bench: the benchmarks whose figures the module READMEs quote (not run by CI).
-bench: bench-publish
+bench: bench-publish bench-applets
+
+bench-applets:
+	./scripts/bench-applets.sh
 
 bench-publish:
 	./scripts/bench-publish.sh

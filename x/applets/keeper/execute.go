@@ -42,6 +42,7 @@ func (k Keeper) EndBlock(ctx context.Context) error {
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	lock := &storeLock{}
+	records := newRecordCache(k.streams)
 	var runs []*run
 	var jobs []vm.Job
 	var broke []types.Instance // out of funds, paused after the walk
@@ -63,7 +64,7 @@ func (k Keeper) EndBlock(ctx context.Context) error {
 				budget = int(affordable.Int64())
 			}
 		}
-		r, err := k.collectEvents(ctx, inst, budget)
+		r, err := k.collectEvents(ctx, inst, budget, records)
 		if err != nil || len(r.events) == 0 {
 			return false, err
 		}
@@ -130,7 +131,7 @@ func blockInfo(ctx sdk.Context) vm.BlockInfo {
 }
 
 // collectEvents reads up to budget new records of the instance's streams.
-func (k Keeper) collectEvents(ctx context.Context, inst types.Instance, budget int) (*run, error) {
+func (k Keeper) collectEvents(ctx context.Context, inst types.Instance, budget int, records *recordCache) (*run, error) {
 	r := &run{inst: inst, cursors: map[uint64]uint64{}}
 	for _, sid := range inst.Streams {
 		if budget <= 0 {
@@ -147,7 +148,7 @@ func (k Keeper) collectEvents(ctx context.Context, inst types.Instance, budget i
 		if next >= stream.RecordCount {
 			continue
 		}
-		recs, err := k.streams.RecordsFrom(ctx, sid, next, min(budget, int(stream.RecordCount-next)))
+		recs, err := records.get(ctx, sid, next, min(budget, int(stream.RecordCount-next)))
 		if err != nil {
 			return nil, err
 		}
@@ -278,4 +279,37 @@ func (k Keeper) appendLogs(ctx context.Context, params types.Params, instID uint
 		next++
 	}
 	return k.LogSeq.Set(ctx, instID, next)
+}
+
+// recordCache shares the records read in one EndBlock: instances over the
+// same stream usually start at the same cursor, so each record is read and
+// decoded once, not once per instance.
+type recordCache struct {
+	streams types.StreamsKeeper
+	loaded  map[uint64]*loadedRange
+}
+
+type loadedRange struct {
+	from    uint64
+	records []streamstypes.Record
+}
+
+func newRecordCache(s types.StreamsKeeper) *recordCache {
+	return &recordCache{streams: s, loaded: map[uint64]*loadedRange{}}
+}
+
+// get returns n records of stream from index on (n > 0, all existing).
+func (c *recordCache) get(ctx context.Context, stream, from uint64, n int) ([]streamstypes.Record, error) {
+	r := c.loaded[stream]
+	if r != nil && from >= r.from && from+uint64(n) <= r.from+uint64(len(r.records)) {
+		return r.records[from-r.from : from-r.from+uint64(n)], nil
+	}
+	recs, err := c.streams.RecordsFrom(ctx, stream, from, n)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil || len(recs) > len(r.records) {
+		c.loaded[stream] = &loadedRange{from: from, records: recs}
+	}
+	return recs, nil
 }
