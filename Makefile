@@ -3,7 +3,7 @@ GO ?= go
 BUILD_DIR ?= build
 W3BD := $(BUILD_DIR)/w3bd
 FUZZTIME ?= 10s
-PKGS_UNIT := ./x/... ./app/... ./testutil/... ./cmd/...
+PKGS_UNIT := ./x/... ./app/... ./testutil/... ./cmd/... ./sdk/...
 
 .PHONY: all build install demo test test-unit test-race test-e2e test-fuzz lint proto-gen bench bench-publish bench-applets localnet clean setup
 
@@ -37,7 +37,8 @@ test-race:
 
 test-fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzPublish$$' -fuzztime=$(FUZZTIME) ./x/streams/keeper/
-	$(GO) test -run='^$$' -fuzz='^FuzzParseEnvelopesJSON$$' -fuzztime=$(FUZZTIME) ./x/streams/keeper/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseEnvelopesJSON$$' -fuzztime=$(FUZZTIME) ./x/streams/types/
+	$(GO) test -run='^$$' -fuzz='^FuzzInstrument$$' -fuzztime=$(FUZZTIME) ./x/applets/vm/
 	$(GO) test -run='^$$' -fuzz='^FuzzVerify$$' -fuzztime=$(FUZZTIME) ./x/devices/devicekey/
 	$(GO) test -run='^$$' -fuzz='^FuzzNormalizePublicKey$$' -fuzztime=$(FUZZTIME) ./x/devices/devicekey/
 
