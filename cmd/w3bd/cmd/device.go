@@ -34,7 +34,7 @@ func DeviceCmd() *cobra.Command {
 		Use:   "device",
 		Short: "Device-side tools: keys, device ids, sign bytes, signed envelopes (offline)",
 	}
-	cmd.AddCommand(deviceKeygenCmd(), devicePubkeyCmd(), deviceIDCmd(), deviceSignBytesCmd(), deviceSignCmd())
+	cmd.AddCommand(deviceKeygenCmd(), devicePubkeyCmd(), deviceIDCmd(), deviceSignBytesCmd(), deviceSignCmd(), deviceSimulateCmd())
 	return cmd
 }
 

@@ -33,6 +33,7 @@ import (
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
 
 	"github.com/w3bd/w3bd/app"
+	"github.com/w3bd/w3bd/gateway"
 )
 
 // DefaultTimeoutCommit is the pause after each commit: 1 s blocks.
@@ -101,6 +102,7 @@ func NewRootCmd() *cobra.Command {
 		keys.Commands(),
 		TestnetCmd(basics),
 		DeviceCmd(),
+		GatewayCmd(),
 	)
 
 	autoCliOpts := tempApp.AutoCliOpts()
@@ -147,13 +149,82 @@ func initCometBFTConfig() *cmtcfg.Config {
 	return cfg
 }
 
-// initAppConfig is the SDK's app.toml with a zero minimum gas price, so a new
-// local node accepts transactions without fees. Validators of a public network
-// set their own price.
+// appConfig is app.toml: the SDK's sections plus w3bd's [applets] and [gateway].
+type appConfig struct {
+	serverconfig.Config `mapstructure:",squash"`
+	Applets             appletsConfig `mapstructure:"applets"`
+	Gateway             gatewayFile   `mapstructure:"gateway"`
+}
+
+type appletsConfig struct {
+	Engine   string `mapstructure:"engine"`
+	CacheDir string `mapstructure:"cache-dir"`
+	Workers  int    `mapstructure:"workers"`
+}
+
+type gatewayFile struct {
+	MQTTAddress string `mapstructure:"mqtt-address"`
+	HTTPAddress string `mapstructure:"http-address"`
+	TLSCertFile string `mapstructure:"tls-cert-file"`
+	TLSKeyFile  string `mapstructure:"tls-key-file"`
+	SpoolDir    string `mapstructure:"spool-dir"`
+	BatchSize   int    `mapstructure:"batch-size"`
+	BatchWindow string `mapstructure:"batch-window"`
+	MaxInFlight int    `mapstructure:"max-in-flight"`
+	QueueSize   int    `mapstructure:"queue-size"`
+	CacheTTL    string `mapstructure:"cache-ttl"`
+}
+
+const w3bdConfigTemplate = `
+###############################################################################
+###                            w3bd applets                                 ###
+###############################################################################
+
+[applets]
+# Applet engine of this node: "compiler" (native code) or "interpreter".
+# Both give identical results; this only changes speed.
+engine = "{{ .Applets.Engine }}"
+# Compiled applets are cached here (default <home>/data/applets-cache).
+cache-dir = "{{ .Applets.CacheDir }}"
+# Applet instances run in parallel on this many workers (0: one per CPU).
+workers = {{ .Applets.Workers }}
+
+###############################################################################
+###                            w3bd gateway                                 ###
+###############################################################################
+
+# Read by 'w3bd gateway start'; its flags override these.
+[gateway]
+mqtt-address = "{{ .Gateway.MQTTAddress }}"
+http-address = "{{ .Gateway.HTTPAddress }}"
+# TLS for MQTT and HTTP when both are set.
+tls-cert-file = "{{ .Gateway.TLSCertFile }}"
+tls-key-file = "{{ .Gateway.TLSKeyFile }}"
+# Durable spool (default <home>/data/gateway-spool).
+spool-dir = "{{ .Gateway.SpoolDir }}"
+batch-size = {{ .Gateway.BatchSize }}
+batch-window = "{{ .Gateway.BatchWindow }}"
+max-in-flight = {{ .Gateway.MaxInFlight }}
+queue-size = {{ .Gateway.QueueSize }}
+cache-ttl = "{{ .Gateway.CacheTTL }}"
+`
+
+// initAppConfig is the SDK's app.toml with a zero minimum gas price (a new
+// local node accepts transactions without fees; validators of a public
+// network set their own price) and w3bd's sections.
 func initAppConfig() (string, any) {
 	cfg := serverconfig.DefaultConfig()
 	cfg.MinGasPrices = "0" + app.BondDenom
-	return serverconfig.DefaultConfigTemplate, cfg
+	gw := gateway.DefaultConfig()
+	return serverconfig.DefaultConfigTemplate + w3bdConfigTemplate, appConfig{
+		Config:  *cfg,
+		Applets: appletsConfig{Engine: "compiler"},
+		Gateway: gatewayFile{
+			MQTTAddress: gw.MQTTAddr, HTTPAddress: gw.HTTPAddr, BatchSize: gw.Pipeline.BatchSize,
+			BatchWindow: gw.Pipeline.BatchWindow.String(), MaxInFlight: gw.Pipeline.MaxInFlight,
+			QueueSize: gw.Pipeline.QueueSize, CacheTTL: gw.CacheTTL.String(),
+		},
+	}
 }
 
 func queryCommand() *cobra.Command {

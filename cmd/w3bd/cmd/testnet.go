@@ -132,8 +132,9 @@ func initTestnetFiles(cmd *cobra.Command, clientCtx client.Context, mbm module.B
 	nodeConfig.P2P.AllowDuplicateIP = true
 	nodeConfig.P2P.PexReactor = false
 
-	_, appCfg := initAppConfig()
-	appConfig := appCfg.(*srvconfig.Config)
+	template, appCfg := initAppConfig()
+	full := appCfg.(appConfig)
+	appConfig := &full.Config
 	appConfig.MinGasPrices = a.minGasPrices
 	appConfig.API.Enable = true
 	appConfig.GRPCWeb.Enable = false
@@ -223,8 +224,8 @@ func initTestnetFiles(cmd *cobra.Command, clientCtx client.Context, mbm module.B
 			return err
 		}
 
-		srvconfig.SetConfigTemplate(srvconfig.DefaultConfigTemplate)
-		srvconfig.WriteConfigFile(filepath.Join(nodeDir, "config", "app.toml"), appConfig)
+		srvconfig.SetConfigTemplate(template)
+		srvconfig.WriteConfigFile(filepath.Join(nodeDir, "config", "app.toml"), full)
 		cmtconfig.WriteConfigFile(filepath.Join(nodeDir, "config", "config.toml"), nodeConfig)
 	}
 

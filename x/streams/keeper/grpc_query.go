@@ -139,6 +139,9 @@ func (q queryServer) DeviceRecords(ctx context.Context, req *types.QueryDeviceRe
 		},
 		func(o *query.CollectionsPaginateOptions[collections.Triple[[]byte, uint64, uint64]]) {
 			prefix := collections.TriplePrefix[[]byte, uint64, uint64](addr)
+			if req.StreamId != 0 {
+				prefix = collections.TripleSuperPrefix[[]byte, uint64, uint64](addr, req.StreamId)
+			}
 			o.Prefix = &prefix
 		})
 	if err != nil {

@@ -1,0 +1,286 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/w3bd/w3bd/gateway/spool"
+	streamstypes "github.com/w3bd/w3bd/x/streams/types"
+)
+
+// Outcome is the final word on one envelope, for its device.
+type Outcome struct {
+	Key      spool.Key
+	StreamID uint64
+	Status   string // committed or rejected
+	Reason   string
+	Error    string
+	Height   int64
+	TxHash   string
+	Received time.Time
+}
+
+// Statuses of envelopes as the gateway reports them.
+const (
+	StatusReceived  = "received"
+	StatusSubmitted = "submitted"
+	StatusCommitted = "committed"
+	StatusRejected  = "rejected"
+)
+
+// ReasonTxFailed marks envelopes whose transaction failed as a whole after
+// every retry (the chain judged none of them).
+const ReasonTxFailed = "tx_failed"
+
+// item is an envelope on its way to the chain.
+type item struct {
+	key      spool.Key
+	env      streamstypes.Envelope
+	received time.Time
+}
+
+// PipelineConfig tunes batching and submission.
+type PipelineConfig struct {
+	QueueSize      int           // envelopes waiting for a batch; beyond it, receipt is refused
+	BatchSize      int           // envelopes per transaction
+	BatchWindow    time.Duration // longest wait for a batch to fill
+	MaxInFlight    int           // transactions submitted and not yet committed
+	GasBase        uint64        // gas of a transaction ...
+	GasPerEnvelope uint64        // ... plus this per envelope (doubled on out-of-gas)
+	ConfirmEvery   time.Duration // polling period for a submitted tx's result
+	TxTTL          time.Duration // resubmit a tx not committed within this time
+}
+
+// Pipeline batches queued envelopes into transactions and reports outcomes.
+type Pipeline struct {
+	cfg     PipelineConfig
+	sub     Submitter
+	spool   *spool.Spool
+	checker *Checker
+	notify  func(Outcome)
+	metrics *Metrics
+	log     *slog.Logger
+
+	queue    chan *item
+	inflight chan struct{}
+	wg       sync.WaitGroup
+}
+
+func newPipeline(cfg PipelineConfig, sub Submitter, sp *spool.Spool, checker *Checker, m *Metrics, log *slog.Logger, notify func(Outcome)) *Pipeline {
+	return &Pipeline{
+		cfg: cfg, sub: sub, spool: sp, checker: checker, notify: notify, metrics: m, log: log,
+		queue:    make(chan *item, cfg.QueueSize),
+		inflight: make(chan struct{}, cfg.MaxInFlight),
+	}
+}
+
+// Enqueue hands a spooled envelope to the batcher; false when the queue is
+// full (the caller refuses receipt: backpressure).
+func (p *Pipeline) Enqueue(it *item) bool {
+	select {
+	case p.queue <- it:
+		p.metrics.QueueDepth.Set(float64(len(p.queue)))
+		return true
+	default:
+		return false
+	}
+}
+
+// Full tells whether the queue has no room left.
+func (p *Pipeline) Full() bool { return len(p.queue) >= cap(p.queue) }
+
+// Run batches until ctx ends, then waits for the batches in flight.
+func (p *Pipeline) Run(ctx context.Context) {
+	defer p.wg.Wait()
+	for {
+		batch := p.nextBatch(ctx)
+		if len(batch) == 0 {
+			return
+		}
+		select {
+		case p.inflight <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			defer func() { <-p.inflight }()
+			p.deliver(ctx, batch)
+		}()
+	}
+}
+
+// nextBatch waits for a first envelope, then collects more until the batch
+// is full or the window since the first one has passed.
+func (p *Pipeline) nextBatch(ctx context.Context) []*item {
+	var batch []*item
+	select {
+	case it := <-p.queue:
+		batch = append(batch, it)
+	case <-ctx.Done():
+		return nil
+	}
+	timer := time.NewTimer(p.cfg.BatchWindow)
+	defer timer.Stop()
+	for len(batch) < p.cfg.BatchSize {
+		select {
+		case it := <-p.queue:
+			batch = append(batch, it)
+		case <-timer.C:
+			p.metrics.QueueDepth.Set(float64(len(p.queue)))
+			return batch
+		case <-ctx.Done():
+			return batch
+		}
+	}
+	p.metrics.QueueDepth.Set(float64(len(p.queue)))
+	return batch
+}
+
+// deliver submits one batch until the chain has judged it (or it failed
+// for good), then reports every envelope's outcome.
+func (p *Pipeline) deliver(ctx context.Context, batch []*item) {
+	envs := make([]streamstypes.Envelope, len(batch))
+	keys := make([]spool.Key, len(batch))
+	for i, it := range batch {
+		envs[i], keys[i] = it.env, it.key
+	}
+	gas := p.cfg.GasBase + p.cfg.GasPerEnvelope*uint64(len(batch))
+	p.metrics.Batched.Add(float64(len(batch)))
+	backoff := 200 * time.Millisecond
+	failures := 0
+	for ctx.Err() == nil {
+		hash, err := p.sub.Submit(ctx, envs, gas)
+		if err != nil {
+			if !errors.Is(err, ErrMempoolFull) {
+				failures++
+				p.log.Warn("submit failed", "envelopes", len(batch), "attempt", failures, "err", err)
+				if failures >= 5 {
+					p.failAll(batch, err.Error())
+					return
+				}
+			}
+			p.metrics.Txs.WithLabelValues("retry").Inc()
+			sleep(ctx, backoff)
+			backoff = min(2*backoff, 5*time.Second)
+			continue
+		}
+		p.metrics.Txs.WithLabelValues("submitted").Inc()
+		if err := p.spool.MarkSubmitted(keys, hash); err != nil {
+			p.log.Error("spool", "err", err)
+		}
+		out, err := p.await(ctx, hash)
+		if err != nil {
+			p.log.Warn("tx not committed in time, resubmitting", "tx", hash, "err", err)
+			continue // a resubmission of what did commit is caught as stale_seq below
+		}
+		if out.Code != 0 {
+			p.metrics.Txs.WithLabelValues("failed").Inc()
+			if strings.Contains(out.Log, "out of gas") && failures < 5 {
+				failures++
+				gas *= 2
+				continue
+			}
+			p.failAll(batch, fmt.Sprintf("tx %s failed: %s", hash, out.Log))
+			return
+		}
+		p.metrics.Txs.WithLabelValues("committed").Inc()
+		p.settle(ctx, batch, out, hash)
+		return
+	}
+}
+
+// await polls for the tx's result until it is in a block or its TTL passed.
+func (p *Pipeline) await(ctx context.Context, hash string) (*TxOutcome, error) {
+	deadline := time.Now().Add(p.cfg.TxTTL)
+	for time.Now().Before(deadline) {
+		sleep(ctx, p.cfg.ConfirmEvery)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		out, found, err := p.sub.Outcome(ctx, hash)
+		if err != nil {
+			p.log.Debug("tx result", "tx", hash, "err", err)
+			continue
+		}
+		if found {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("tx %s not in a block after %s", hash, p.cfg.TxTTL)
+}
+
+// settle reports the chain's verdict on each envelope of a committed tx. An
+// envelope rejected as stale_seq may be this very envelope committed
+// earlier (resubmitted after a crash or a lost result): then it is reported
+// committed, where the chain has it.
+func (p *Pipeline) settle(ctx context.Context, batch []*item, out *TxOutcome, hash string) {
+	if len(out.Results) != len(batch) {
+		p.failAll(batch, fmt.Sprintf("tx %s: %d results for %d envelopes", hash, len(out.Results), len(batch)))
+		return
+	}
+	var committed []spool.Key
+	for i, it := range batch {
+		r := out.Results[i]
+		o := Outcome{Key: it.key, StreamID: it.env.StreamId, Received: it.received}
+		switch {
+		case r.Accepted:
+			o.Status, o.Height, o.TxHash = StatusCommitted, out.Height, hash
+		case r.Reason == streamstypes.ReasonStaleSeq:
+			rec, same, err := p.checker.SameOnChain(ctx, &it.env)
+			if err == nil && same {
+				o.Status, o.Height = StatusCommitted, rec.Height
+				break
+			}
+			o.Status, o.Reason, o.Error = StatusRejected, r.Reason, r.Error
+		default:
+			o.Status, o.Reason, o.Error = StatusRejected, r.Reason, r.Error
+			p.checker.Forget(it.key.Device) // the chain knows something the cache did not
+		}
+		if o.Status == StatusCommitted {
+			committed = append(committed, it.key)
+		} else if err := p.spool.MarkRejected(it.key, o.Reason); err != nil {
+			p.log.Error("spool", "err", err)
+		}
+		p.report(o)
+	}
+	if len(committed) > 0 {
+		if err := p.spool.MarkCommitted(committed, out.Height, hash); err != nil {
+			p.log.Error("spool", "err", err)
+		}
+	}
+}
+
+func (p *Pipeline) failAll(batch []*item, why string) {
+	for _, it := range batch {
+		if err := p.spool.MarkRejected(it.key, ReasonTxFailed); err != nil {
+			p.log.Error("spool", "err", err)
+		}
+		p.report(Outcome{Key: it.key, StreamID: it.env.StreamId, Status: StatusRejected, Reason: ReasonTxFailed, Error: why, Received: it.received})
+	}
+}
+
+func (p *Pipeline) report(o Outcome) {
+	if o.Status == StatusCommitted {
+		p.metrics.Committed.Inc()
+		p.metrics.Latency.Observe(time.Since(o.Received).Seconds())
+	} else {
+		p.metrics.Rejected.WithLabelValues(o.Reason).Inc()
+	}
+	p.notify(o)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
