@@ -3,7 +3,7 @@ GO ?= go
 BUILD_DIR ?= build
 W3BD := $(BUILD_DIR)/w3bd
 FUZZTIME ?= 10s
-PKGS_UNIT := ./x/... ./app/... ./testutil/... ./cmd/... ./sdk/...
+PKGS_UNIT := ./x/... ./app/... ./testutil/... ./cmd/... ./sdk/... ./gateway/...
 
 .PHONY: all build install demo test test-unit test-race test-e2e test-fuzz lint proto-gen bench bench-publish bench-applets localnet clean setup
 

@@ -8,6 +8,7 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v xxd >/dev/null || need+=(xxd)
 command -v curl >/dev/null || need+=(curl)
 command -v npm >/dev/null || need+=(nodejs npm)      # AssemblyScript example applet
+command -v mosquitto_pub >/dev/null || need+=(mosquitto-clients) # real MQTT peers of the gateway tests
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   sudo=""

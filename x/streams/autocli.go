@@ -19,7 +19,7 @@ func (AppModule) AutoCLIOptions() *autocliv1.ModuleOptions {
 				},
 				{RpcMethod: "Streams", Use: "streams", Short: "List streams (--project-id to filter)"},
 				{
-					RpcMethod: "Records", Use: "records [stream-id]", Short: "List a stream's records in order (--from-index, --limit)",
+					RpcMethod: "Records", Use: "records [stream-id]", Short: "List a stream's records in order (--from-index, --page-limit)",
 					PositionalArgs: []*autocliv1.PositionalArgDescriptor{{ProtoField: "stream_id"}},
 				},
 				{
