@@ -5,7 +5,7 @@ W3BD := $(BUILD_DIR)/w3bd
 FUZZTIME ?= 10s
 PKGS_UNIT := ./x/... ./app/... ./testutil/... ./cmd/... ./sdk/... ./gateway/...
 
-.PHONY: all build install demo test test-unit test-race test-e2e test-fuzz lint proto-gen bench bench-publish bench-applets localnet clean setup
+.PHONY: all build install demo test test-unit test-race test-e2e test-fuzz lint proto-gen bench bench-publish bench-applets bench-ingest localnet clean setup
 
 all: build
 
@@ -57,6 +57,10 @@ bench-applets:
 
 bench-publish:
 	./scripts/bench-publish.sh
+
+## bench-ingest: readings/s through the gateway over MQTT vs bank sends/s, on one node.
+bench-ingest: setup build
+	./scripts/bench-ingest.sh
 
 ## localnet: write a 4-validator network on loopback under ./localnet (see networks/README.md).
 localnet: build

@@ -3,8 +3,8 @@ package gateway
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+	"math/rand"
 	"sync"
 	"time"
 
@@ -22,13 +22,36 @@ type fakeChain struct {
 	txs      map[string]*TxOutcome
 	height   int64
 	envsSent int  // envelopes that reached Submit
+	stale    int  // envelopes the chain judged stale
+	nonce    int  // tx counter, for hashes
 	hold     bool // accept txs but never commit them (a crash in between)
 	full     int  // answer ErrMempoolFull this many times
+	// With shuffle, Submit only queues (the mempool); block() then commits
+	// the queued txs in random order, as a proposer may order unordered txs.
+	shuffle bool
+	mempool []pendingTx
+	rng     *rand.Rand
+}
+
+type pendingTx struct {
+	hash string
+	envs []streamstypes.Envelope
+}
+
+// block commits the queued txs in random order.
+func (c *fakeChain) block() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.rng.Shuffle(len(c.mempool), func(i, j int) { c.mempool[i], c.mempool[j] = c.mempool[j], c.mempool[i] })
+	for _, p := range c.mempool {
+		c.txs[p.hash] = c.execute(p.envs)
+	}
+	c.mempool = nil
 }
 
 func newFakeChain() *fakeChain {
 	return &fakeChain{devices: map[string]devicestypes.Device{}, streams: map[uint64]streamstypes.Stream{},
-		records: map[string]streamstypes.Record{}, txs: map[string]*TxOutcome{}, height: 100}
+		records: map[string]streamstypes.Record{}, txs: map[string]*TxOutcome{}, height: 100, rng: rand.New(rand.NewSource(1))}
 }
 
 func (c *fakeChain) Device(_ context.Context, id string) (devicestypes.Device, bool, error) {
@@ -64,6 +87,21 @@ func (c *fakeChain) Submit(_ context.Context, envs []streamstypes.Envelope, _ ui
 		return "", ErrMempoolFull
 	}
 	c.envsSent += len(envs)
+	c.nonce++
+	hash := fmt.Sprintf("%064x", c.nonce)
+	if c.shuffle {
+		c.mempool = append(c.mempool, pendingTx{hash, envs})
+		return hash, nil
+	}
+	out := c.execute(envs)
+	if !c.hold {
+		c.txs[hash] = out
+	}
+	return hash, nil
+}
+
+// execute applies x/streams' seq rule to a tx's envelopes (mu held).
+func (c *fakeChain) execute(envs []streamstypes.Envelope) *TxOutcome {
 	c.height++
 	out := &TxOutcome{Height: c.height}
 	for _, env := range envs {
@@ -71,6 +109,7 @@ func (c *fakeChain) Submit(_ context.Context, envs []streamstypes.Envelope, _ ui
 		r := streamstypes.EnvelopeResult{StreamId: env.StreamId, DeviceId: env.DeviceId, Seq: env.Seq}
 		if env.Seq <= d.LastSeq {
 			r.Reason, r.Error = streamstypes.ReasonStaleSeq, "stale"
+			c.stale++
 		} else {
 			r.Accepted = true
 			d.LastSeq = env.Seq
@@ -82,11 +121,7 @@ func (c *fakeChain) Submit(_ context.Context, envs []streamstypes.Envelope, _ ui
 		}
 		out.Results = append(out.Results, r)
 	}
-	hash := hex.EncodeToString(sha256.New().Sum(fmt.Appendf(nil, "%d", c.height)))[:16]
-	if !c.hold {
-		c.txs[hash] = out
-	}
-	return hash, nil
+	return out
 }
 
 func (c *fakeChain) Outcome(_ context.Context, hash string) (*TxOutcome, bool, error) {

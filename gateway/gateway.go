@@ -72,6 +72,7 @@ type Gateway struct {
 	http    *http.Server
 	events  EventSource
 
+	ready    chan struct{} // closed once the spool's pending envelopes are queued again
 	mu       sync.Mutex
 	waiters  map[spool.Key][]chan Outcome
 	rejected *recent // early rejections, for status lookups (never spooled)
@@ -93,7 +94,7 @@ func newGateway(cfg Config, chainID string, chain ChainQuerier, sub Submitter, e
 	if err != nil {
 		return nil, fmt.Errorf("spool %s: %w", cfg.SpoolDir, err)
 	}
-	g := &Gateway{cfg: cfg, log: log, spool: sp, events: events, waiters: map[spool.Key][]chan Outcome{}, rejected: newRecent(10_000)}
+	g := &Gateway{cfg: cfg, log: log, spool: sp, events: events, ready: make(chan struct{}), waiters: map[spool.Key][]chan Outcome{}, rejected: newRecent(10_000)}
 	g.metrics = newMetrics(func() float64 { return float64(sp.PendingCount()) })
 	g.checker = NewChecker(chainID, chain, cfg.CacheTTL)
 	g.pipe = newPipeline(cfg.Pipeline, sub, sp, g.checker, g.metrics, log, g.settled)
@@ -117,6 +118,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 	pipeDone := make(chan struct{})
 	go func() { g.pipe.Run(pipeCtx); close(pipeDone) }()
 	g.recover(ctx)
+	close(g.ready)
 
 	errs := make(chan error, 3)
 	if g.cfg.MQTTAddr != "" {
@@ -178,6 +180,11 @@ func (g *Gateway) recover(ctx context.Context) {
 
 // Receive judges, spools and queues one envelope; transport labels metrics.
 func (g *Gateway) Receive(ctx context.Context, env streamstypes.Envelope, transport string) (Receipt, error) {
+	select {
+	case <-g.ready: // after recovery: a receipt must not race the re-queueing of the spool
+	case <-ctx.Done():
+		return Receipt{}, ErrBusy
+	}
 	g.metrics.Received.WithLabelValues(transport).Inc()
 	key := spool.Key{Device: env.DeviceId, Seq: env.Seq}
 	data, err := env.Marshal()
@@ -198,7 +205,7 @@ func (g *Gateway) Receive(ctx context.Context, env streamstypes.Envelope, transp
 		}
 		return g.early(key, streamstypes.ReasonStaleSeq, "another envelope already has this seq"), nil
 	}
-	if g.pipe.Full() {
+	if g.pipe.Full(key.Device) {
 		return Receipt{}, ErrBusy
 	}
 	if err := g.checker.Check(ctx, &env); err != nil {

@@ -113,7 +113,7 @@ func TestReceiveBatchAndCommit(t *testing.T) {
 	for _, k := range keys {
 		o := h.outcome(t, k)
 		require.Equal(t, StatusCommitted, o.Status, "%v: %+v", k, o)
-		require.NotEmpty(t, o.TxHash)
+		require.NotEmpty(t, o.TxHash, "%+v", o)
 		rec, ok := h.g.spool.Get(k)
 		require.True(t, ok)
 		require.Equal(t, spool.Committed, rec.Status)
@@ -243,10 +243,11 @@ func TestMempoolFullIsRetried(t *testing.T) {
 func TestBackpressureWhenQueueIsFull(t *testing.T) {
 	chain, a, _ := world(t)
 	cfg := testConfig(t.TempDir())
-	cfg.Pipeline.QueueSize = 2
+	cfg.Pipeline.QueueSize, cfg.Pipeline.MaxInFlight = 2, 1 // one lane of two
 	g, err := newGateway(cfg, testChainID, chain, chain, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err) // not running: nothing drains the queue
 	defer g.spool.Close()
+	close(g.ready)
 	for seq := uint64(1); seq <= 2; seq++ {
 		_, err := g.Receive(context.Background(), a.envelope(t, 1, seq, "v"), "test")
 		require.NoError(t, err)
@@ -256,4 +257,49 @@ func TestBackpressureWhenQueueIsFull(t *testing.T) {
 	// The refused envelope took nothing: the device can send it again later.
 	_, spooled := g.spool.Get(spool.Key{Device: a.id, Seq: 3})
 	require.False(t, spooled)
+}
+
+// TestLanesKeepEachDevicesOrder: blocks include the txs in flight in any
+// order (unordered txs); each device's envelopes still commit in order, so
+// none is judged stale, with several txs in flight.
+func TestLanesKeepEachDevicesOrder(t *testing.T) {
+	chain, _, _ := world(t)
+	chain.shuffle = true
+	var devs []testDevice
+	for i := range 5 { // not a multiple of the lanes: no device lands in one lane by chance
+		devs = append(devs, newTestDevice(t, chain, int64(100+i), 1, devicestypes.StatusActive))
+	}
+	cfg := testConfig(t.TempDir())
+	cfg.Pipeline.MaxInFlight, cfg.Pipeline.BatchSize, cfg.Pipeline.BatchWindow = 4, 5, 2*time.Millisecond
+	cfg.Pipeline.TxTTL = 5 * time.Second
+	h := startGateway(t, chain, cfg)
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(40 * time.Millisecond):
+				chain.block()
+			}
+		}
+	}()
+	defer close(stop)
+	var keys []spool.Key
+	for seq := uint64(1); seq <= 25; seq++ {
+		for _, d := range devs {
+			r, err := h.g.Receive(context.Background(), d.envelope(t, 1, seq, "v"), "test")
+			require.NoError(t, err)
+			keys = append(keys, r.Key)
+		}
+	}
+	for _, k := range keys {
+		o := h.outcome(t, k)
+		require.Equal(t, StatusCommitted, o.Status, "%+v", o)
+		require.NotEmpty(t, o.TxHash, "committed by its own tx, not found again after a stale verdict")
+	}
+	chain.mu.Lock()
+	defer chain.mu.Unlock()
+	require.Zero(t, chain.stale, "no envelope overtaken by a later one of its device")
+	require.Len(t, chain.records, len(keys))
 }

@@ -164,5 +164,5 @@ func (g *Gateway) healthz(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "pending": g.spool.PendingCount(), "queue": len(g.pipe.queue)})
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "pending": g.spool.PendingCount(), "queue": g.pipe.Depth()})
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/w3bd/w3bd/gateway/spool"
@@ -49,7 +51,7 @@ type PipelineConfig struct {
 	QueueSize      int           // envelopes waiting for a batch; beyond it, receipt is refused
 	BatchSize      int           // envelopes per transaction
 	BatchWindow    time.Duration // longest wait for a batch to fill
-	MaxInFlight    int           // transactions submitted and not yet committed
+	MaxInFlight    int           // lanes, each with one transaction in flight
 	GasBase        uint64        // gas of a transaction ...
 	GasPerEnvelope uint64        // ... plus this per envelope (doubled on out-of-gas)
 	ConfirmEvery   time.Duration // polling period for a submitted tx's result
@@ -57,6 +59,13 @@ type PipelineConfig struct {
 }
 
 // Pipeline batches queued envelopes into transactions and reports outcomes.
+//
+// Envelopes travel in lanes, MaxInFlight of them, each with at most one
+// transaction in flight; a device always uses the same lane. So several
+// transactions are in flight at once, yet a device's envelopes are committed
+// in the order they were received: with unordered transactions a block may
+// include two in-flight transactions in any order, and a later seq committed
+// first would make the earlier one stale.
 type Pipeline struct {
 	cfg     PipelineConfig
 	sub     Submitter
@@ -66,62 +75,72 @@ type Pipeline struct {
 	metrics *Metrics
 	log     *slog.Logger
 
-	queue    chan *item
-	inflight chan struct{}
-	wg       sync.WaitGroup
+	lanes  []chan *item
+	queued atomic.Int64
 }
 
 func newPipeline(cfg PipelineConfig, sub Submitter, sp *spool.Spool, checker *Checker, m *Metrics, log *slog.Logger, notify func(Outcome)) *Pipeline {
-	return &Pipeline{
-		cfg: cfg, sub: sub, spool: sp, checker: checker, notify: notify, metrics: m, log: log,
-		queue:    make(chan *item, cfg.QueueSize),
-		inflight: make(chan struct{}, cfg.MaxInFlight),
+	p := &Pipeline{cfg: cfg, sub: sub, spool: sp, checker: checker, notify: notify, metrics: m, log: log}
+	lanes := max(1, cfg.MaxInFlight)
+	for range lanes {
+		p.lanes = append(p.lanes, make(chan *item, max(1, cfg.QueueSize/lanes)))
 	}
+	return p
 }
 
-// Enqueue hands a spooled envelope to the batcher; false when the queue is
-// full (the caller refuses receipt: backpressure).
+// lane is the device's lane: the same one for every envelope of the device.
+func (p *Pipeline) lane(device string) chan *item {
+	h := fnv.New32a()
+	h.Write([]byte(device))
+	return p.lanes[h.Sum32()%uint32(len(p.lanes))]
+}
+
+// Enqueue hands a spooled envelope to its lane; false when the lane is full
+// (the caller refuses receipt: backpressure).
 func (p *Pipeline) Enqueue(it *item) bool {
 	select {
-	case p.queue <- it:
-		p.metrics.QueueDepth.Set(float64(len(p.queue)))
+	case p.lane(it.key.Device) <- it:
+		p.metrics.QueueDepth.Set(float64(p.queued.Add(1)))
 		return true
 	default:
 		return false
 	}
 }
 
-// Full tells whether the queue has no room left.
-func (p *Pipeline) Full() bool { return len(p.queue) >= cap(p.queue) }
+// Full tells whether the device's lane has no room left.
+func (p *Pipeline) Full(device string) bool {
+	l := p.lane(device)
+	return len(l) >= cap(l)
+}
 
-// Run batches until ctx ends, then waits for the batches in flight.
+// Depth is the number of envelopes waiting for a batch.
+func (p *Pipeline) Depth() int { return int(p.queued.Load()) }
+
+// Run delivers batches in every lane until ctx ends, then waits for the
+// batches in flight.
 func (p *Pipeline) Run(ctx context.Context) {
-	defer p.wg.Wait()
-	for {
-		batch := p.nextBatch(ctx)
-		if len(batch) == 0 {
-			return
-		}
-		select {
-		case p.inflight <- struct{}{}:
-		case <-ctx.Done():
-			return
-		}
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			defer func() { <-p.inflight }()
-			p.deliver(ctx, batch)
-		}()
+	var wg sync.WaitGroup
+	for _, l := range p.lanes {
+		wg.Go(func() {
+			for {
+				batch := p.nextBatch(ctx, l)
+				if len(batch) == 0 {
+					return
+				}
+				p.deliver(ctx, batch)
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // nextBatch waits for a first envelope, then collects more until the batch
 // is full or the window since the first one has passed.
-func (p *Pipeline) nextBatch(ctx context.Context) []*item {
+func (p *Pipeline) nextBatch(ctx context.Context, lane chan *item) []*item {
 	var batch []*item
+	defer func() { p.metrics.QueueDepth.Set(float64(p.queued.Add(-int64(len(batch))))) }()
 	select {
-	case it := <-p.queue:
+	case it := <-lane:
 		batch = append(batch, it)
 	case <-ctx.Done():
 		return nil
@@ -130,16 +149,14 @@ func (p *Pipeline) nextBatch(ctx context.Context) []*item {
 	defer timer.Stop()
 	for len(batch) < p.cfg.BatchSize {
 		select {
-		case it := <-p.queue:
+		case it := <-lane:
 			batch = append(batch, it)
 		case <-timer.C:
-			p.metrics.QueueDepth.Set(float64(len(p.queue)))
 			return batch
 		case <-ctx.Done():
 			return batch
 		}
 	}
-	p.metrics.QueueDepth.Set(float64(len(p.queue)))
 	return batch
 }
 

@@ -64,7 +64,7 @@ func TestnetCmd(mbm module.BasicManager) *cobra.Command {
 		SuggestionsMinimumDistance: 2,
 		RunE:                       client.ValidateCmd,
 	}
-	cmd.AddCommand(testnetInitFilesCmd(mbm))
+	cmd.AddCommand(testnetInitFilesCmd(mbm), loadBankSendsCmd())
 	return cmd
 }
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Ingest benchmark (make bench-ingest; not part of CI): one node with 1 s blocks,
+# simulated devices publishing signed readings through the gateway over MQTT,
+# then, on the same node, plain bank sends as the baseline. Prints committed
+# readings per second, publish-to-commit latency p50/p99, and the ratio.
+#   BENCH_DEVICES (200) BENCH_RATE (6000) BENCH_SECONDS (30) BENCH_ALGO (ed25519)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+w3bd=${W3BD:-$root/build/w3bd}
+devices=${BENCH_DEVICES:-200}
+rate=${BENCH_RATE:-6000}
+seconds=${BENCH_SECONDS:-30}
+algo=${BENCH_ALGO:-ed25519}
+port=${BENCH_PORT_BASE:-37600}
+chain=w3bd-bench
+rpc="tcp://127.0.0.1:$((port + 1))"
+home=$(mktemp -d -t w3bd-bench.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$home"; }
+trap cleanup EXIT
+[ -n "${BENCH_KEEP:-}" ] && trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; echo "kept $home"' EXIT
+k=(--keyring-backend test --home "$home")
+
+"$w3bd" init bench --chain-id "$chain" --home "$home" >/dev/null 2>&1
+"$w3bd" config set config rpc.laddr "$rpc" --home "$home" --skip-validate
+"$w3bd" config set config p2p.laddr "tcp://127.0.0.1:$port" --home "$home" --skip-validate
+"$w3bd" config set config rpc.pprof_laddr "" --home "$home" --skip-validate
+"$w3bd" config set config mempool.size 20000 --home "$home" --skip-validate
+"$w3bd" config set app grpc.address "127.0.0.1:$((port + 2))" --home "$home" --skip-validate
+for key in owner gateway sender; do "$w3bd" keys add "$key" "${k[@]}" >/dev/null 2>&1; done
+for key in owner gateway sender; do "$w3bd" genesis add-genesis-account "$key" 1000000000000uw3b "${k[@]}"; done
+"$w3bd" genesis gentx owner 100000000uw3b --chain-id "$chain" "${k[@]}" >/dev/null 2>&1
+"$w3bd" genesis collect-gentxs --home "$home" >/dev/null 2>&1
+"$w3bd" start --home "$home" --log_level warn >"$home/node.log" 2>&1 &
+pids+=($!)
+until curl -sf "http://127.0.0.1:$((port + 1))/status" | jq -e '.result.sync_info.latest_block_height | tonumber > 1' >/dev/null 2>&1; do sleep 0.5; done
+
+tx() {
+  local out hash
+  out=$("$w3bd" "$@" "${k[@]}" --chain-id "$chain" --node "$rpc" --yes -o json)
+  hash=$(jq -r .txhash <<<"$out")
+  for _ in $(seq 1 60); do
+    "$w3bd" q tx "$hash" --node "$rpc" -o json 2>/dev/null && return
+    sleep 0.5
+  done
+  echo "tx $hash not committed" >&2; exit 1
+}
+project=$(tx tx devices create-project bench --from owner | jq -r '.events[] | select(.type=="w3b.devices.project_created") | .attributes[] | select(.key=="project_id") | .value')
+stream=$(tx tx streams create-stream "$project" telemetry --from owner | jq -r '.events[] | select(.type=="w3b.streams.stream_created") | .attributes[] | select(.key=="stream_id") | .value')
+
+mqtt="127.0.0.1:$((port + 3))"
+"$w3bd" gateway start --node "$rpc" --from gateway "${k[@]}" --chain-id "$chain" --mqtt "$mqtt" \
+  --http "127.0.0.1:$((port + 4))" --spool-dir "$home/spool" >"$home/gateway.log" 2>&1 &
+pids+=($!)
+until curl -sf "http://127.0.0.1:$((port + 4))/healthz" >/dev/null; do sleep 0.3; done
+
+echo "== ingest: $devices $algo devices, $rate readings/s offered for ${seconds}s, MQTT through the gateway"
+"$w3bd" device simulate --devices "$devices" --rate "$rate" --stream "$stream" --mqtt "$mqtt" --algo "$algo" \
+  --key-dir "$home/devices" --register --from owner "${k[@]}" --chain-id "$chain" --node "$rpc" \
+  --duration "${seconds}s" --json >"$home/ingest.json"
+cat "$home/ingest.json"
+
+echo "== baseline: plain bank sends on the same node for ${seconds}s"
+"$w3bd" testnet load-bank-sends --from sender "${k[@]}" --chain-id "$chain" --node "$rpc" \
+  --duration "${seconds}s" --json >"$home/bank.json"
+cat "$home/bank.json"
+
+jq -rn --slurpfile i "$home/ingest.json" --slurpfile b "$home/bank.json" '
+  $i[0] as $i | $b[0] as $b |
+  "\ncommitted readings/s: \($i.committed_per_second | floor)   (target >= 5000)",
+  "latency p50: \($i.latency_p50_ms) ms, p99: \($i.latency_p99_ms) ms   (target p50 <= 2000 ms)",
+  "bank sends/s: \($b.committed_per_second | floor)",
+  "ratio readings / bank sends: \(($i.committed_per_second / $b.committed_per_second * 10 | floor) / 10)x   (target >= 10x)"'
