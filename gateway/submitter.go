@@ -13,6 +13,9 @@ import (
 	"github.com/cosmos/cosmos-sdk/client/tx"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 	sdkerrors "github.com/cosmos/cosmos-sdk/types/errors"
+	txtypes "github.com/cosmos/cosmos-sdk/types/tx"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	streamstypes "github.com/w3bd/w3bd/x/streams/types"
 )
@@ -43,6 +46,7 @@ type chainSubmitter struct {
 	clientCtx client.Context
 	txf       tx.Factory
 	ttl       time.Duration
+	txs       txtypes.ServiceClient
 
 	mu          sync.Mutex
 	lastTimeout time.Time
@@ -58,7 +62,7 @@ func newChainSubmitter(clientCtx client.Context, txf tx.Factory, ttl time.Durati
 	if err != nil {
 		return nil, fmt.Errorf("gateway account %s: %w", clientCtx.FromAddress, err)
 	}
-	return &chainSubmitter{clientCtx: clientCtx, txf: txf, ttl: ttl}, nil
+	return &chainSubmitter{clientCtx: clientCtx, txf: txf, ttl: ttl, txs: txtypes.NewServiceClient(clientCtx)}, nil
 }
 
 // timeout is the unordered tx's timeout, strictly increasing: it is also the
@@ -104,28 +108,29 @@ func (s *chainSubmitter) Submit(ctx context.Context, envs []streamstypes.Envelop
 	return res.TxHash, nil
 }
 
+// Outcome reads the tx through the SDK's tx service (protobuf end to end):
+// CometBFT's JSON /tx would make the node encode, and the gateway decode, the
+// whole transaction and every event of it as JSON, which cost more CPU than
+// the rest of the gateway together.
 func (s *chainSubmitter) Outcome(ctx context.Context, txHash string) (*TxOutcome, bool, error) {
-	hash, err := hex.DecodeString(txHash)
+	res, err := s.txs.GetTx(ctx, &txtypes.GetTxRequest{Hash: txHash})
 	if err != nil {
-		return nil, false, err
-	}
-	node, err := s.clientCtx.GetNode()
-	if err != nil {
-		return nil, false, err
-	}
-	r, err := node.Tx(ctx, hash, false)
-	if err != nil {
-		if strings.Contains(err.Error(), "not found") {
+		if status.Code(err) == codes.NotFound || strings.Contains(err.Error(), "not found") {
 			return nil, false, nil
 		}
 		return nil, false, err
 	}
-	out := &TxOutcome{Height: r.Height, Code: r.TxResult.Code, Log: r.TxResult.Log}
+	r := res.TxResponse
+	out := &TxOutcome{Height: r.Height, Code: r.Code, Log: r.RawLog}
 	if out.Code != 0 {
 		return out, true, nil
 	}
+	raw, err := hex.DecodeString(r.Data)
+	if err != nil {
+		return nil, true, fmt.Errorf("tx %s: result data: %w", txHash, err)
+	}
 	var data sdk.TxMsgData
-	if err := data.Unmarshal(r.TxResult.Data); err != nil {
+	if err := data.Unmarshal(raw); err != nil {
 		return nil, true, fmt.Errorf("tx %s: result data: %w", txHash, err)
 	}
 	if len(data.MsgResponses) != 1 {

@@ -5,6 +5,8 @@
 # readings per second, publish-to-commit latency p50/p99, and the ratio.
 #   BENCH_DEVICES (200) BENCH_RATE (6000) BENCH_SECONDS (30) BENCH_ALGO (ed25519)
 set -euo pipefail
+# Lever: the processes have memory to spare; collect garbage less often.
+export GOGC=${GOGC:-400}
 root=$(cd "$(dirname "$0")/.." && pwd)
 w3bd=${W3BD:-$root/build/w3bd}
 devices=${BENCH_DEVICES:-200}
@@ -24,9 +26,11 @@ k=(--keyring-backend test --home "$home")
 "$w3bd" init bench --chain-id "$chain" --home "$home" >/dev/null 2>&1
 "$w3bd" config set config rpc.laddr "$rpc" --home "$home" --skip-validate
 "$w3bd" config set config p2p.laddr "tcp://127.0.0.1:$port" --home "$home" --skip-validate
-"$w3bd" config set config rpc.pprof_laddr "" --home "$home" --skip-validate
+"$w3bd" config set config rpc.pprof_laddr "${BENCH_NODE_PPROF:-}" --home "$home" --skip-validate
 "$w3bd" config set config mempool.size 20000 --home "$home" --skip-validate
 "$w3bd" config set app grpc.address "127.0.0.1:$((port + 2))" --home "$home" --skip-validate
+# Lever: index only the events searched by (not every record's attributes).
+"$w3bd" config set app index-events '["message.sender","message.action","message.module"]' --home "$home" --skip-validate
 for key in owner gateway sender; do "$w3bd" keys add "$key" "${k[@]}" >/dev/null 2>&1; done
 for key in owner gateway sender; do "$w3bd" genesis add-genesis-account "$key" 1000000000000uw3b "${k[@]}"; done
 "$w3bd" genesis gentx owner 100000000uw3b --chain-id "$chain" "${k[@]}" >/dev/null 2>&1
@@ -50,13 +54,13 @@ stream=$(tx tx streams create-stream "$project" telemetry --from owner | jq -r '
 
 mqtt="127.0.0.1:$((port + 3))"
 "$w3bd" gateway start --node "$rpc" --from gateway "${k[@]}" --chain-id "$chain" --mqtt "$mqtt" \
-  --http "127.0.0.1:$((port + 4))" --spool-dir "$home/spool" >"$home/gateway.log" 2>&1 &
+  --http "127.0.0.1:$((port + 4))" --spool-dir "$home/spool" ${BENCH_GATEWAY_FLAGS:-} >"$home/gateway.log" 2>&1 &
 pids+=($!)
 until curl -sf "http://127.0.0.1:$((port + 4))/healthz" >/dev/null; do sleep 0.3; done
 
 echo "== ingest: $devices $algo devices, $rate readings/s offered for ${seconds}s, MQTT through the gateway"
 "$w3bd" device simulate --devices "$devices" --rate "$rate" --stream "$stream" --mqtt "$mqtt" --algo "$algo" \
-  --key-dir "$home/devices" --register --from owner "${k[@]}" --chain-id "$chain" --node "$rpc" \
+  --key-dir "$home/devices" --register --from owner "${k[@]}" --chain-id "$chain" --node "$rpc" --ack-qos "${BENCH_ACK_QOS:-0}" \
   --duration "${seconds}s" --json >"$home/ingest.json"
 cat "$home/ingest.json"
 

@@ -104,7 +104,7 @@ jq -n --argjson s "$stream" --arg d "$dev_c" --argjson ts "$ts" --arg p "$(xxd -
 cat "$work/c1.json"
 jq -s . "$work/a1.json" "$work/b1.json" "$work/c1.json" >"$work/batch.json"
 res=$(tx gateway tx streams publish "$work/batch.json")
-echo "accepted records: $(event w3b.streams.record_appended index <<<"$res" | tr '\n' ' ')"
+echo "accepted records: $(event w3b.streams.records_appended first_index <<<"$res") to $(event w3b.streams.records_appended last_index <<<"$res")"
 
 say "6. Bad input is rejected with a reason and stores nothing"
 res=$(tx gateway tx streams publish "$work/a1.json")

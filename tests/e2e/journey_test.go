@@ -164,7 +164,10 @@ func TestCLIJourney(t *testing.T) {
 	envs = append(envs, devs[3].opensslSign(t, dir, chainID, sid, 1, `{"temp_c":18.0,"signer":"openssl"}`))
 	res = publish(t, n, dir, envs...)
 	require.Empty(t, rejections(res))
-	require.Len(t, res.EventAttrs("w3b.streams.record_appended"), 4)
+	appended := res.EventAttrs("w3b.streams.records_appended")
+	require.Len(t, appended, 1)
+	require.Equal(t, "4", appended[0]["count"])
+	require.Equal(t, "0", appended[0]["first_index"])
 
 	var recs recordsOut
 	n.Q(&recs, "q", "streams", "records", stream)

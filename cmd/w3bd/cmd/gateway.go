@@ -3,6 +3,8 @@ package cmd
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // --pprof
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -75,6 +77,9 @@ GET /healthz, GET /metrics. Envelopes are fsynced to the spool before receipt is
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			if addr, _ := cmd.Flags().GetString("pprof"); addr != "" {
+				go func() { log.Warn("pprof", "err", http.ListenAndServe(addr, nil)) }() // net/http/pprof's handlers
+			}
 			g, err := gateway.New(cfg, clientCtx, txf, log)
 			if err != nil {
 				return err
@@ -95,6 +100,7 @@ GET /healthz, GET /metrics. Envelopes are fsynced to the spool before receipt is
 	f.Int("max-in-flight", def.Pipeline.MaxInFlight, gatewayOptions[7].usage)
 	f.Int("queue-size", def.Pipeline.QueueSize, gatewayOptions[8].usage)
 	f.Duration("cache-ttl", def.CacheTTL, gatewayOptions[9].usage)
+	f.String("pprof", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6061")
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }

@@ -76,6 +76,7 @@ publish-to-commit latency p50/p99.`,
 	f.Duration("drain", 30*time.Second, "how long to wait for outstanding acknowledgements")
 	f.Bool("json", false, "print the summary as JSON")
 	f.Int("payload-bytes", 0, "pad readings to this size (0: a small JSON reading)")
+	f.Int("ack-qos", 1, "QoS of the ack subscription (0: at most once, saves a PUBACK per reading)")
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }
@@ -124,7 +125,8 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 	t := newTracker()
 	var send func(*simDevice, streamstypes.Envelope) error
 	if mqttAddr != "" {
-		if err := connectMQTT(devs, mqttAddr, t); err != nil {
+		ackQoS, _ := f.GetInt("ack-qos")
+		if err := connectMQTT(devs, mqttAddr, ackQoS, t); err != nil {
 			return err
 		}
 		defer func() {
@@ -347,7 +349,7 @@ func waitRegistered(ctx context.Context, dq devicestypes.QueryClient, msgs []sdk
 	return fmt.Errorf("device registrations not committed after 30s")
 }
 
-func connectMQTT(devs []*simDevice, addr string, t *tracker) error {
+func connectMQTT(devs []*simDevice, addr string, ackQoS int, t *tracker) error {
 	for _, d := range devs {
 		opts := paho.NewClientOptions().AddBroker("tcp://" + addr).SetClientID(d.id).
 			SetCleanSession(true).SetAutoReconnect(true).SetConnectTimeout(10 * time.Second).SetWriteTimeout(10 * time.Second)
@@ -355,7 +357,7 @@ func connectMQTT(devs []*simDevice, addr string, t *tracker) error {
 		if tok := c.Connect(); !tok.WaitTimeout(15*time.Second) || tok.Error() != nil {
 			return fmt.Errorf("MQTT connect %s as %s: %v", addr, d.id, tok.Error())
 		}
-		tok := c.Subscribe(gateway.AckTopic(d.id), 1, func(_ paho.Client, m paho.Message) {
+		tok := c.Subscribe(gateway.AckTopic(d.id), byte(ackQoS), func(_ paho.Client, m paho.Message) {
 			var a gateway.Ack
 			if json.Unmarshal(m.Payload(), &a) == nil {
 				t.acked(a.DeviceID, a.Seq, a.Status, a.Reason)

@@ -51,6 +51,7 @@ func (k *Keeper) AppendOutputs(ctx context.Context, streamID uint64, outputs []t
 		return fmt.Errorf("stream %d is not an applet output stream", streamID)
 	}
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
+	first := stream.RecordCount
 	for _, o := range outputs {
 		hash := sha256.Sum256(o.Data)
 		rec := types.Record{
@@ -69,12 +70,8 @@ func (k *Keeper) AppendOutputs(ctx context.Context, streamID uint64, outputs []t
 		}
 		stream.RecordCount++
 		stream.Commitment = types.NextCommitment(stream.Commitment, o.Leaf())
-		sdkCtx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeRecordAppended,
-			sdk.NewAttribute(types.AttributeKeyStreamID, strconv.FormatUint(rec.StreamId, 10)),
-			sdk.NewAttribute(types.AttributeKeyIndex, strconv.FormatUint(rec.Index, 10)),
-			sdk.NewAttribute(types.AttributeKeyInstanceID, strconv.FormatUint(rec.InstanceId, 10)),
-		))
 	}
+	emitAppended(sdkCtx, &stream, first, &stream.ProducerInstanceId)
 	return k.Streams.Set(ctx, stream.Id, stream)
 }
 

@@ -58,6 +58,7 @@ func (k *Keeper) publish(ctx context.Context, params types.Params, envelopes []t
 		return nil, err
 	}
 	var touched []uint64 // streams in first-append order
+	first := map[uint64]uint64{}
 	for j, v := range verdicts {
 		i := claimed[j]
 		if v.Err != nil {
@@ -67,6 +68,7 @@ func (k *Keeper) publish(ctx context.Context, params types.Params, envelopes []t
 		stream := streams[envelopes[i].StreamId]
 		if !slices.Contains(touched, stream.Id) {
 			touched = append(touched, stream.Id)
+			first[stream.Id] = stream.RecordCount
 		}
 		index, err := k.appendRecord(sdkCtx, stream, &envelopes[i], &docs[i], claims[j].SignBytes, v.Device)
 		if err != nil {
@@ -75,9 +77,11 @@ func (k *Keeper) publish(ctx context.Context, params types.Params, envelopes []t
 		results[i].Accepted, results[i].RecordIndex = true, index
 	}
 	for _, id := range touched {
-		if err := k.Streams.Set(ctx, id, *streams[id]); err != nil {
+		stream := streams[id]
+		if err := k.Streams.Set(ctx, id, *stream); err != nil {
 			return nil, err
 		}
+		emitAppended(sdkCtx, stream, first[id], nil)
 	}
 	return results, nil
 }
@@ -132,14 +136,23 @@ func (k *Keeper) appendRecord(ctx sdk.Context, stream *types.Stream, env *types.
 	}
 	stream.RecordCount++
 	stream.Commitment = types.NextCommitment(stream.Commitment, signBytes)
-	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeRecordAppended,
-		sdk.NewAttribute(types.AttributeKeyStreamID, strconv.FormatUint(rec.StreamId, 10)),
-		sdk.NewAttribute(types.AttributeKeyIndex, strconv.FormatUint(rec.Index, 10)),
-		sdk.NewAttribute(types.AttributeKeyDeviceID, rec.DeviceId),
-		sdk.NewAttribute(types.AttributeKeySeq, strconv.FormatUint(rec.Seq, 10)),
-		sdk.NewAttribute(types.AttributeKeyPayloadHash, hex.EncodeToString(rec.PayloadHash)),
-	))
 	return rec.Index, nil
+}
+
+// emitAppended reports the records [first, record_count) just appended to
+// a stream, with its new commitment; producer is set for applet outputs.
+func emitAppended(ctx sdk.Context, stream *types.Stream, first uint64, producer *uint64) {
+	attrs := []sdk.Attribute{
+		sdk.NewAttribute(types.AttributeKeyStreamID, strconv.FormatUint(stream.Id, 10)),
+		sdk.NewAttribute(types.AttributeKeyFirstIndex, strconv.FormatUint(first, 10)),
+		sdk.NewAttribute(types.AttributeKeyLastIndex, strconv.FormatUint(stream.RecordCount-1, 10)),
+		sdk.NewAttribute(types.AttributeKeyCount, strconv.FormatUint(stream.RecordCount-first, 10)),
+		sdk.NewAttribute(types.AttributeKeyCommitment, hex.EncodeToString(stream.Commitment)),
+	}
+	if producer != nil {
+		attrs = append(attrs, sdk.NewAttribute(types.AttributeKeyInstanceID, strconv.FormatUint(*producer, 10)))
+	}
+	ctx.EventManager().EmitEvent(sdk.NewEvent(types.EventTypeRecordsAppended, attrs...))
 }
 
 func reject(ctx sdk.Context, res *types.EnvelopeResult, err error) {

@@ -266,7 +266,7 @@ func TestPublishRejections(t *testing.T) {
 				requireRejected(t, res.Results[0], env, tc.reason, tc.err)
 
 				// Events: one rejection with the reason, no append.
-				require.Empty(t, r.f.Events(types.EventTypeRecordAppended))
+				require.Empty(t, r.f.Events(types.EventTypeRecordsAppended))
 				rej := r.f.Events(types.EventTypeEnvelopeRejected)
 				require.Len(t, rej, 1)
 				require.Equal(t, tc.reason, rej[0][types.AttributeKeyReason])
@@ -451,22 +451,32 @@ func TestPublishMixedBatch(t *testing.T) {
 	require.Equal(t, uint64(4), s.lastSeq(t, k1))
 	require.Equal(t, uint64(5), s.lastSeq(t, ed))
 
-	// One record_appended per accepted envelope, in envelope order.
-	appended := s.f.Events(types.EventTypeRecordAppended)
-	require.Len(t, appended, 5)
-	j := 0
+	// One records_appended per touched stream, in first-append order, with
+	// the range of indexes and the new commitment.
+	appended := s.f.Events(types.EventTypeRecordsAppended)
+	type rng struct{ first, last, count uint64 }
+	ranges := map[uint64]*rng{}
+	var order []uint64
 	for i, w := range wants {
 		if !w.accepted {
 			continue
 		}
+		sid := envs[i].StreamId
+		if r, ok := ranges[sid]; ok {
+			r.last, r.count = w.index, r.count+1
+			continue
+		}
+		ranges[sid] = &rng{w.index, w.index, 1}
+		order = append(order, sid)
+	}
+	require.Len(t, appended, len(order))
+	for j, sid := range order {
 		ev := appended[j]
-		j++
-		require.Equal(t, strconv.FormatUint(envs[i].StreamId, 10), ev[types.AttributeKeyStreamID])
-		require.Equal(t, strconv.FormatUint(w.index, 10), ev[types.AttributeKeyIndex])
-		require.Equal(t, envs[i].DeviceId, ev[types.AttributeKeyDeviceID])
-		require.Equal(t, strconv.FormatUint(envs[i].Seq, 10), ev[types.AttributeKeySeq])
-		h := sha256.Sum256(envs[i].Payload)
-		require.Equal(t, hex.EncodeToString(h[:]), ev[types.AttributeKeyPayloadHash])
+		require.Equal(t, strconv.FormatUint(sid, 10), ev[types.AttributeKeyStreamID])
+		require.Equal(t, strconv.FormatUint(ranges[sid].first, 10), ev[types.AttributeKeyFirstIndex])
+		require.Equal(t, strconv.FormatUint(ranges[sid].last, 10), ev[types.AttributeKeyLastIndex])
+		require.Equal(t, strconv.FormatUint(ranges[sid].count, 10), ev[types.AttributeKeyCount])
+		require.Equal(t, hex.EncodeToString(s.streamState(t, sid).Commitment), ev[types.AttributeKeyCommitment])
 	}
 	// One envelope_rejected per rejected envelope, with its reason.
 	rejected := s.f.Events(types.EventTypeEnvelopeRejected)
