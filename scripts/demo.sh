@@ -14,7 +14,9 @@ home=$(mktemp -d -t w3bd-demo.XXXXXX)
 work="$home/work"
 mkdir -p "$work"
 node_pid=""
+gw_pid=""
 cleanup() {
+  if [ -n "$gw_pid" ]; then kill "$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; fi
   if [ -n "$node_pid" ]; then kill "$node_pid" 2>/dev/null || true; wait "$node_pid" 2>/dev/null || true; fi
   rm -rf "$home"
 }
@@ -118,19 +120,44 @@ tx alice tx devices set-device-status "$dev_c" suspended >/dev/null
 res=$(tx gateway tx streams publish "$work/c2.json")
 echo "suspended device       -> $(event w3b.streams.envelope_rejected reason <<<"$res")"
 
-say "7. Anyone queries the records"
-q q streams records "$stream" | jq -c '.records[] | {index: (.index // "0"), device_id, seq, payload: (.payload | @base64d)}'
+say "7. Through the gateway, as devices do: MQTT (mosquitto) and HTTP (curl)"
+mqtt="127.0.0.1:$((port + 3))"
+gw_http="http://127.0.0.1:$((port + 4))"
+"$w3bd" gateway start --node "$rpc" --from gateway --keyring-backend test --home "$home" --chain-id "$chain" \
+  --mqtt "$mqtt" --http "127.0.0.1:$((port + 4))" --spool-dir "$home/spool" >"$home/gateway.log" 2>&1 &
+gw_pid=$!
+until curl -sf "$gw_http/healthz" >/dev/null; do sleep 0.3; done
+echo "gateway: MQTT $mqtt, HTTP $gw_http (pid $gw_pid)"
+a_id=$("$w3bd" device id "$p256_pub" --algo p256)
+b_id=$("$w3bd" device id "$ed_pub" --algo ed25519)
+mosquitto_sub -h 127.0.0.1 -p $((port + 3)) -u "$a_id" -i demo-acks -t "w3b/v1/acks/$a_id" -q 1 -C 1 -W 30 >"$work/ack.json" &
+sub_pid=$!
+sleep 1
+echo '{"temp_c":22.8,"co2_ppm":455}' >"$work/r4.json"
+"$w3bd" device sign --key "$work/sensor-a.pem" --chain-id "$chain" --stream "$stream" --seq 2 --payload-file "$work/r4.json" >"$work/a2.json"
+mosquitto_pub -h 127.0.0.1 -p $((port + 3)) -u "$a_id" -i demo-sensor-a -t "w3b/v1/streams/$stream/devices/$a_id" -q 1 -f "$work/a2.json"
+wait "$sub_pid" || true
+echo "MQTT ack of sensor-a's reading: $(cat "$work/ack.json")"
+echo '{"temp_c":23.1,"co2_ppm":470}' >"$work/r5.json"
+"$w3bd" device sign --key "$work/sensor-b.pem" --chain-id "$chain" --stream "$stream" --seq 2 --payload-file "$work/r5.json" >"$work/b2.json"
+echo "HTTP answer for sensor-b's reading: $(curl -s -X POST -H 'Content-Type: application/json' --data-binary @"$work/b2.json" "$gw_http/v1/envelopes?wait=commit" | jq -c '.envelopes[0]')"
+echo "a simulated fleet: 10 devices, 50 readings/s for 5 s over MQTT"
+"$w3bd" device simulate --devices 10 --rate 50 --stream "$stream" --mqtt "$mqtt" --key-dir "$work/fleet" --register \
+  --from alice --keyring-backend test --home "$home" --chain-id "$chain" --node "$rpc" --duration 5s 2>/dev/null
+curl -s "$gw_http/metrics" | grep -E '^w3b_gateway_(envelopes_committed_total|envelopes_batched_total|publish_to_commit_seconds_count)'
+
+say "8. Anyone queries the records"
+q q streams records "$stream" --page-limit 8 | jq -c '.records[] | {index: (.index // "0"), device_id, seq, payload: (.payload | @base64d)}'
 q q streams stream "$stream" | jq -c '.stream | {id, record_count, commitment}'
 echo "DID document of the openssl device:"
 "$w3bd" q devices did-document "did:w3b:$dev_c" --node "$rpc" | jq -c .
 
-say "8. What the applets computed (they ran in the EndBlock of the readings' block)"
+say "9. What the applets computed (they ran in the EndBlock of each readings' block)"
 sleep 1.5
-a_id=$("$w3bd" device id "$p256_pub" --algo p256)
 echo "running average of $a_id:"
 q q applets state "$avg" "avg/$a_id" | jq -r .value | base64 -d; echo
 echo "threshold outputs:"
-q q applets outputs "$thr" | jq -c '.outputs[] | {topic: (.topic | @base64d), data: (.payload | @base64d | fromjson)}'
+q q applets outputs "$thr" --page-limit 4 | jq -c '.outputs[] | {topic: (.topic | @base64d), data: (.payload | @base64d | fromjson)}'
 echo "threshold log:"
 q q applets logs "$thr" | jq -r '.logs[] | "  [\(.status)] \(.message)"'
 q q applets instance "$avg" | jq -c '.instance | {id, status, events_ok, events_failed, gas_used, deposit}'
