@@ -269,6 +269,15 @@ func TestGatewayMQTTAndHTTP(t *testing.T) {
 		"-m", string(signJSON(t, b, chainID, stream, 1, `{}`))).Run()
 	require.Error(t, err, "publishing under another device's topic is refused")
 
+	// MQTT 5 clients are served too.
+	mosquittoPubV5 := exec.Command("mosquitto_pub", "-V", "mqttv5", "-h", host, "-p", port, "-u", a.id, "-i", "pub5-"+a.id[len(a.id)-8:],
+		"-t", fmt.Sprintf("w3b/v1/streams/%d/devices/%s", stream, a.id), "-q", "1",
+		"-m", string(signJSON(t, a, chainID, stream, 3, `{"temp_c":23}`)))
+	out, err := mosquittoPubV5.CombinedOutput()
+	require.NoError(t, err, string(out))
+	got = acksA.wait(t, 3)
+	require.Equal(t, "committed", got.Status, "%+v", got)
+
 	// HTTP with curl: wait for the commit.
 	code, body := curlPost(t, "http://"+gw.http+"/v1/envelopes?wait=commit", signJSON(t, b, chainID, stream, 1, `{"temp_c":19}`))
 	require.Equal(t, http.StatusOK, code, string(body))
@@ -301,10 +310,40 @@ func TestGatewayMQTTAndHTTP(t *testing.T) {
 	code, _ = curlPost(t, "http://"+gw.http+"/v1/envelopes", []byte(`{"stream_id":`))
 	require.Equal(t, http.StatusBadRequest, code)
 
-	// Exactly the three valid readings were batched into transactions.
-	require.Equal(t, 3.0, gw.metric(t, "w3b_gateway_envelopes_batched_total"))
-	require.Equal(t, 3.0, gw.metric(t, "w3b_gateway_envelopes_committed_total"))
-	require.Equal(t, 3, recordCount(t, n, strconv.FormatUint(stream, 10)))
+	// Exactly the four valid readings were batched into transactions.
+	require.Equal(t, 4.0, gw.metric(t, "w3b_gateway_envelopes_batched_total"))
+	require.Equal(t, 4.0, gw.metric(t, "w3b_gateway_envelopes_committed_total"))
+	require.Equal(t, 4, recordCount(t, n, strconv.FormatUint(stream, 10)))
+}
+
+// TestGatewayFollowsChainEvents: the gateway caches device state for an
+// hour here, yet a device suspended on chain is rejected at once: the
+// devices transaction's events drop the cached entry.
+func TestGatewayFollowsChainEvents(t *testing.T) {
+	const chainID = "w3bd-gw-events"
+	n, stream, devs := gatewayWorld(t, chainID, 1)
+	d := devs[0]
+	gw := startGatewayProc(t, n, "bob", filepath.Join(t.TempDir(), "spool"), "--cache-ttl", "1h")
+	acks := subscribeAcks(t, gw.mqtt, d.id)
+	mosquittoPub(t, gw.mqtt, d.id, stream, signJSON(t, d, chainID, stream, 1, `{"v":1}`))
+	require.Equal(t, "committed", acks.wait(t, 1).Status) // the device is now cached as active
+	require.Zero(t, n.Tx("alice", "tx", "devices", "set-device-status", d.id, "suspended").Code)
+	var got ack
+	require.Eventually(t, func() bool {
+		mosquittoPub(t, gw.mqtt, d.id, stream, signJSON(t, d, chainID, stream, 2, `{"v":2}`))
+		time.Sleep(300 * time.Millisecond)
+		acks.mu.Lock()
+		defer acks.mu.Unlock()
+		for _, a := range acks.acks {
+			if a.Seq == 2 {
+				got = a
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 100*time.Millisecond)
+	require.Equal(t, "device_suspended", got.Reason, "%+v", got)
+	require.Equal(t, 1.0, gw.metric(t, "w3b_gateway_envelopes_batched_total"), "the suspended device's reading cost no transaction")
 }
 
 // TestGatewayCrashLosesNothing kills the gateway with SIGKILL in the middle
