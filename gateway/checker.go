@@ -48,6 +48,7 @@ type Checker struct {
 	q       ChainQuerier
 	ttl     time.Duration
 	now     func() time.Time
+	sigs    *verifier
 
 	mu      sync.Mutex
 	params  streamstypes.Params
@@ -75,7 +76,7 @@ type streamEntry struct {
 
 // NewChecker returns a checker for chainID with the given cache TTL.
 func NewChecker(chainID string, q ChainQuerier, ttl time.Duration) *Checker {
-	return &Checker{chainID: chainID, q: q, ttl: ttl, now: time.Now,
+	return &Checker{chainID: chainID, q: q, ttl: ttl, now: time.Now, sigs: newVerifier(128),
 		devices: map[string]*deviceEntry{}, streams: map[uint64]*streamEntry{}}
 }
 
@@ -128,7 +129,7 @@ func (c *Checker) Check(ctx context.Context, env *streamstypes.Envelope) error {
 	case dev.dev.Status == devicestypes.StatusRevoked:
 		return reject(streamstypes.ReasonDeviceRevoked, "%s", env.DeviceId)
 	}
-	if err := dev.key.Verify(env.SignBytes(c.chainID), env.Signature); err != nil {
+	if err := c.sigs.Verify(dev.key, env.SignBytes(c.chainID), env.Signature); err != nil {
 		return reject(streamstypes.ReasonBadSignature, "%v", err)
 	}
 	return c.reserve(env.DeviceId, env.Seq)

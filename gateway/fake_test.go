@@ -124,12 +124,21 @@ func (c *fakeChain) execute(envs []streamstypes.Envelope) *TxOutcome {
 	return out
 }
 
-func (c *fakeChain) Outcome(_ context.Context, hash string) (*TxOutcome, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	o, ok := c.txs[hash]
-	return o, ok, nil
+func (c *fakeChain) Await(ctx context.Context, hash string, ttl time.Duration) (*TxOutcome, error) {
+	deadline := time.Now().Add(ttl)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		c.mu.Lock()
+		o, ok := c.txs[hash]
+		c.mu.Unlock()
+		if ok {
+			return o, nil
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("tx %s not in a block after %s", hash, ttl)
 }
+
+func (c *fakeChain) Run(context.Context) {}
 
 func (c *fakeChain) sent() int {
 	c.mu.Lock()

@@ -45,7 +45,7 @@ func DefaultConfig() Config {
 		CacheTTL: 10 * time.Second, WaitTimeout: 60 * time.Second,
 		Pipeline: PipelineConfig{
 			QueueSize: 50_000, BatchSize: 1000, BatchWindow: 200 * time.Millisecond, MaxInFlight: 8,
-			GasBase: 300_000, GasPerEnvelope: 60_000, ConfirmEvery: 250 * time.Millisecond, TxTTL: 60 * time.Second,
+			GasBase: 300_000, GasPerEnvelope: 60_000, ConfirmEvery: 50 * time.Millisecond, TxTTL: 60 * time.Second,
 		},
 	}
 }
@@ -81,7 +81,7 @@ type Gateway struct {
 // New opens the spool and prepares the gateway to submit with the key named
 // in clientCtx.FromName.
 func New(cfg Config, clientCtx client.Context, txf tx.Factory, log *slog.Logger) (*Gateway, error) {
-	sub, err := newChainSubmitter(clientCtx, txf, cfg.Pipeline.TxTTL)
+	sub, err := newChainSubmitter(clientCtx, txf, cfg.Pipeline.TxTTL, cfg.Pipeline.ConfirmEvery, log)
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ type PipelineConfig struct {
 	MaxInFlight    int           // lanes, each with one transaction in flight
 	GasBase        uint64        // gas of a transaction ...
 	GasPerEnvelope uint64        // ... plus this per envelope (doubled on out-of-gas)
-	ConfirmEvery   time.Duration // polling period for a submitted tx's result
+	ConfirmEvery   time.Duration // polling period for new blocks (submitted txs' results)
 	TxTTL          time.Duration // resubmit a tx not committed within this time
 }
 
@@ -117,17 +117,27 @@ func (p *Pipeline) Full(device string) bool {
 func (p *Pipeline) Depth() int { return int(p.queued.Load()) }
 
 // Run delivers batches in every lane until ctx ends, then waits for the
-// batches in flight.
+// batches in flight. Each lane settles a committed batch (acks, spool) in a
+// goroutine of its own, so its next transaction does not wait for that: a
+// lane that misses a block halves its throughput.
 func (p *Pipeline) Run(ctx context.Context) {
 	var wg sync.WaitGroup
+	wg.Go(func() { p.sub.Run(ctx) })
 	for _, l := range p.lanes {
+		settle := make(chan func(), 4)
 		wg.Go(func() {
+			for f := range settle {
+				f()
+			}
+		})
+		wg.Go(func() {
+			defer close(settle)
 			for {
 				batch := p.nextBatch(ctx, l)
 				if len(batch) == 0 {
 					return
 				}
-				p.deliver(ctx, batch)
+				p.deliver(ctx, batch, settle)
 			}
 		})
 	}
@@ -135,7 +145,9 @@ func (p *Pipeline) Run(ctx context.Context) {
 }
 
 // nextBatch waits for a first envelope, then collects more until the batch
-// is full or the window since the first one has passed.
+// is full or the oldest envelope has waited BatchWindow since its receipt:
+// envelopes that queued while the lane's previous transaction was in flight
+// have waited enough and go at once.
 func (p *Pipeline) nextBatch(ctx context.Context, lane chan *item) []*item {
 	var batch []*item
 	defer func() { p.metrics.QueueDepth.Set(float64(p.queued.Add(-int64(len(batch))))) }()
@@ -145,9 +157,19 @@ func (p *Pipeline) nextBatch(ctx context.Context, lane chan *item) []*item {
 	case <-ctx.Done():
 		return nil
 	}
-	timer := time.NewTimer(p.cfg.BatchWindow)
+	deadline := batch[0].received.Add(p.cfg.BatchWindow)
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	for len(batch) < p.cfg.BatchSize {
+		select { // what is queued already goes in, window passed or not
+		case it := <-lane:
+			batch = append(batch, it)
+			continue
+		default:
+		}
+		if !time.Now().Before(deadline) {
+			return batch
+		}
 		select {
 		case it := <-lane:
 			batch = append(batch, it)
@@ -161,8 +183,8 @@ func (p *Pipeline) nextBatch(ctx context.Context, lane chan *item) []*item {
 }
 
 // deliver submits one batch until the chain has judged it (or it failed
-// for good), then reports every envelope's outcome.
-func (p *Pipeline) deliver(ctx context.Context, batch []*item) {
+// for good), then hands the reporting of every envelope's outcome to settle.
+func (p *Pipeline) deliver(ctx context.Context, batch []*item, settle chan<- func()) {
 	envs := make([]streamstypes.Envelope, len(batch))
 	keys := make([]spool.Key, len(batch))
 	for i, it := range batch {
@@ -192,7 +214,7 @@ func (p *Pipeline) deliver(ctx context.Context, batch []*item) {
 		if err := p.spool.MarkSubmitted(keys, hash); err != nil {
 			p.log.Error("spool", "err", err)
 		}
-		out, err := p.await(ctx, hash)
+		out, err := p.sub.Await(ctx, hash, p.cfg.TxTTL)
 		if err != nil {
 			p.log.Warn("tx not committed in time, resubmitting", "tx", hash, "err", err)
 			continue // a resubmission of what did commit is caught as stale_seq below
@@ -208,29 +230,9 @@ func (p *Pipeline) deliver(ctx context.Context, batch []*item) {
 			return
 		}
 		p.metrics.Txs.WithLabelValues("committed").Inc()
-		p.settle(ctx, batch, out, hash)
+		settle <- func() { p.settle(ctx, batch, out, hash) }
 		return
 	}
-}
-
-// await polls for the tx's result until it is in a block or its TTL passed.
-func (p *Pipeline) await(ctx context.Context, hash string) (*TxOutcome, error) {
-	deadline := time.Now().Add(p.cfg.TxTTL)
-	for time.Now().Before(deadline) {
-		sleep(ctx, p.cfg.ConfirmEvery)
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		out, found, err := p.sub.Outcome(ctx, hash)
-		if err != nil {
-			p.log.Debug("tx result", "tx", hash, "err", err)
-			continue
-		}
-		if found {
-			return out, nil
-		}
-	}
-	return nil, fmt.Errorf("tx %s not in a block after %s", hash, p.cfg.TxTTL)
 }
 
 // settle reports the chain's verdict on each envelope of a committed tx. An
@@ -250,8 +252,14 @@ func (p *Pipeline) settle(ctx context.Context, batch []*item, out *TxOutcome, ha
 		case r.Accepted:
 			o.Status, o.Height, o.TxHash = StatusCommitted, out.Height, hash
 		case r.Reason == streamstypes.ReasonStaleSeq:
-			rec, same, err := p.checker.SameOnChain(ctx, &it.env)
-			if err == nil && same {
+			rec, same, err := p.checker.SameOnChain(context.WithoutCancel(ctx), &it.env)
+			if err != nil {
+				// Unknown for now: it stays pending in the spool and is
+				// judged again after the next start.
+				p.log.Warn("stale envelope not compared with the chain", "device", it.key.Device, "seq", it.key.Seq, "err", err)
+				continue
+			}
+			if same {
 				o.Status, o.Height = StatusCommitted, rec.Height
 				break
 			}

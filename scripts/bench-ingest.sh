@@ -28,6 +28,10 @@ k=(--keyring-backend test --home "$home")
 "$w3bd" config set config p2p.laddr "tcp://127.0.0.1:$port" --home "$home" --skip-validate
 "$w3bd" config set config rpc.pprof_laddr "${BENCH_NODE_PPROF:-}" --home "$home" --skip-validate
 "$w3bd" config set config mempool.size 20000 --home "$home" --skip-validate
+if [ -n "${BENCH_DB_BACKEND:-}" ]; then
+  "$w3bd" config set config db_backend "$BENCH_DB_BACKEND" --home "$home" --skip-validate
+  "$w3bd" config set app app-db-backend "$BENCH_DB_BACKEND" --home "$home" --skip-validate
+fi
 "$w3bd" config set app grpc.address "127.0.0.1:$((port + 2))" --home "$home" --skip-validate
 # Lever: index only the events searched by (not every record's attributes).
 "$w3bd" config set app index-events '["message.sender","message.action","message.module"]' --home "$home" --skip-validate
@@ -60,7 +64,7 @@ until curl -sf "http://127.0.0.1:$((port + 4))/healthz" >/dev/null; do sleep 0.3
 
 echo "== ingest: $devices $algo devices, $rate readings/s offered for ${seconds}s, MQTT through the gateway"
 "$w3bd" device simulate --devices "$devices" --rate "$rate" --stream "$stream" --mqtt "$mqtt" --algo "$algo" \
-  --key-dir "$home/devices" --register --from owner "${k[@]}" --chain-id "$chain" --node "$rpc" --ack-qos "${BENCH_ACK_QOS:-0}" \
+  --key-dir "$home/devices" --register --from owner "${k[@]}" --chain-id "$chain" --node "$rpc" --ack-qos "${BENCH_ACK_QOS:-0}" ${BENCH_SIM_FLAGS:-} \
   --duration "${seconds}s" --json >"$home/ingest.json"
 cat "$home/ingest.json"
 

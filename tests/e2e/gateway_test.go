@@ -34,6 +34,12 @@ func startGatewayProc(t *testing.T, n *Node, from, spool string, extra ...string
 	p := freePorts(t, 2)
 	g := &gatewayProc{t: t, mqtt: fmt.Sprintf("127.0.0.1:%d", p[0]), http: fmt.Sprintf("127.0.0.1:%d", p[1]), spool: spool}
 	g.start(n, from, extra...)
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(g.logPath)
+			t.Logf("gateway log %s:\n%s", g.logPath, b)
+		}
+	})
 	return g
 }
 
@@ -407,14 +413,20 @@ func TestGatewayCrashLosesNothing(t *testing.T) {
 		require.Equal(t, 1, seen[k], "%s committed %d times", k, seen[k])
 	}
 	require.Len(t, recs.Records, len(readings), "nothing else was committed")
-	// And the restarted gateway reports them committed.
+	// And the restarted gateway reports them committed, once it has the
+	// outcome of its own resubmission (the records may have come from the
+	// killed gateway's transactions, before that outcome).
 	for _, r := range readings[:5] {
-		res, err := http.Get(fmt.Sprintf("http://%s/v1/envelopes/%s/%d", gw.http, r.dev.id, r.seq))
-		require.NoError(t, err)
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode == http.StatusOK {
-			require.Contains(t, string(b), `"status":"committed"`)
-		}
+		var last string
+		require.Eventually(t, func() bool {
+			res, err := http.Get(fmt.Sprintf("http://%s/v1/envelopes/%s/%d", gw.http, r.dev.id, r.seq))
+			if err != nil {
+				return false
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			last = fmt.Sprintf("%d %s", res.StatusCode, b)
+			return res.StatusCode == http.StatusOK && strings.Contains(string(b), `"status":"committed"`)
+		}, 30*time.Second, 200*time.Millisecond, "status of %s/%d: %s", r.dev.id, r.seq, last)
 	}
 }

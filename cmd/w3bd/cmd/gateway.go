@@ -77,9 +77,7 @@ GET /healthz, GET /metrics. Envelopes are fsynced to the spool before receipt is
 				return err
 			}
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			if addr, _ := cmd.Flags().GetString("pprof"); addr != "" {
-				go func() { log.Warn("pprof", "err", http.ListenAndServe(addr, nil)) }() // net/http/pprof's handlers
-			}
+			servePprof(cmd, log)
 			g, err := gateway.New(cfg, clientCtx, txf, log)
 			if err != nil {
 				return err
@@ -100,9 +98,20 @@ GET /healthz, GET /metrics. Envelopes are fsynced to the spool before receipt is
 	f.Int("max-in-flight", def.Pipeline.MaxInFlight, gatewayOptions[7].usage)
 	f.Int("queue-size", def.Pipeline.QueueSize, gatewayOptions[8].usage)
 	f.Duration("cache-ttl", def.CacheTTL, gatewayOptions[9].usage)
-	f.String("pprof", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6061")
+	addPprofFlag(cmd)
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
+}
+
+// addPprofFlag adds --pprof, for profiling the long-running commands under load.
+func addPprofFlag(cmd *cobra.Command) {
+	cmd.Flags().String("pprof", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6061")
+}
+
+func servePprof(cmd *cobra.Command, log *slog.Logger) {
+	if addr, _ := cmd.Flags().GetString("pprof"); addr != "" {
+		go func() { log.Warn("pprof", "err", http.ListenAndServe(addr, nil)) }() // net/http/pprof's handlers
+	}
 }
 
 func gatewayConfig(v *viper.Viper, home string) gateway.Config {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -77,6 +78,7 @@ publish-to-commit latency p50/p99.`,
 	f.Bool("json", false, "print the summary as JSON")
 	f.Int("payload-bytes", 0, "pad readings to this size (0: a small JSON reading)")
 	f.Int("ack-qos", 1, "QoS of the ack subscription (0: at most once, saves a PUBACK per reading)")
+	addPprofFlag(cmd)
 	flags.AddTxFlagsToCmd(cmd)
 	return cmd
 }
@@ -112,6 +114,7 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	servePprof(cmd, slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil)))
 	devs, err := loadDevices(keyDir, n, algo)
 	if err != nil {
 		return err

@@ -2,12 +2,13 @@ package keeper
 
 import (
 	"context"
-	errorsmod "cosmossdk.io/errors"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 
+	errorsmod "cosmossdk.io/errors"
 	sdk "github.com/cosmos/cosmos-sdk/types"
 
 	"github.com/w3bd/w3bd/x/devices/devicekey"
@@ -106,35 +107,38 @@ func (k Keeper) Admit(ctx context.Context, claims []types.Claim, verifyGas types
 }
 
 // verifyAll checks the signatures of the claims that have a key, writing
-// failures into verdicts at the claim's own index.
+// failures into verdicts at the claim's own index. The claims are split into
+// one contiguous chunk per core, each verified as a devicekey.Batch; the
+// verdicts are those of verifying one by one, so scheduling and chunking
+// cannot change them.
 func verifyAll(claims []types.Claim, keys []devicekey.PublicKey, verdicts []types.Verdict) {
-	verify := func(i int) {
-		if keys[i] == nil {
-			return
+	var idx []int
+	for i := range claims {
+		if keys[i] != nil {
+			idx = append(idx, i)
 		}
-		if err := keys[i].Verify(claims[i].SignBytes, claims[i].Signature); err != nil {
-			verdicts[i].Err = errorsmod.Wrapf(types.ErrInvalidSignature, "device %s seq %d: %v", claims[i].DeviceID, claims[i].Seq, err)
+	}
+	verify := func(part []int) {
+		b := devicekey.NewBatch(len(part))
+		for _, i := range part {
+			b.Add(keys[i], claims[i].SignBytes, claims[i].Signature)
+		}
+		for j, err := range b.Verify() {
+			if err != nil {
+				i := part[j]
+				verdicts[i].Err = errorsmod.Wrapf(types.ErrInvalidSignature, "device %s seq %d: %v", claims[i].DeviceID, claims[i].Seq, err)
+			}
 		}
 	}
 	workers := runtime.GOMAXPROCS(0)
-	if len(claims) < minParallel || workers < 2 {
-		for i := range claims {
-			verify(i)
-		}
+	if len(idx) < minParallel || workers < 2 {
+		verify(idx)
 		return
 	}
 	var wg sync.WaitGroup
-	next := make(chan int, len(claims))
-	for i := range claims {
-		next <- i
-	}
-	close(next)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				verify(i)
-			}
-		})
+	chunk := (len(idx) + workers - 1) / workers
+	for part := range slices.Chunk(idx, chunk) {
+		wg.Go(func() { verify(part) })
 	}
 	wg.Wait()
 }
