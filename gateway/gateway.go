@@ -44,7 +44,7 @@ func DefaultConfig() Config {
 		MQTTAddr: "127.0.0.1:1883", HTTPAddr: "127.0.0.1:8080",
 		CacheTTL: 10 * time.Second, WaitTimeout: 60 * time.Second,
 		Pipeline: PipelineConfig{
-			QueueSize: 50_000, BatchSize: 1000, BatchWindow: 200 * time.Millisecond, MaxInFlight: 8,
+			QueueSize: 50_000, BatchSize: 1000, BatchWindow: 200 * time.Millisecond, MaxInFlight: 16,
 			GasBase: 300_000, GasPerEnvelope: 60_000, ConfirmEvery: 50 * time.Millisecond, TxTTL: 60 * time.Second,
 		},
 	}
@@ -180,6 +180,12 @@ func (g *Gateway) recover(ctx context.Context) {
 
 // Receive judges, spools and queues one envelope; transport labels metrics.
 func (g *Gateway) Receive(ctx context.Context, env streamstypes.Envelope, transport string) (Receipt, error) {
+	return g.receive(ctx, env, transport, false)
+}
+
+// receive is Receive; sigVerified says the checker's VerifySignatures found
+// env's signature good already.
+func (g *Gateway) receive(ctx context.Context, env streamstypes.Envelope, transport string, sigVerified bool) (Receipt, error) {
 	select {
 	case <-g.ready: // after recovery: a receipt must not race the re-queueing of the spool
 	case <-ctx.Done():
@@ -208,7 +214,7 @@ func (g *Gateway) Receive(ctx context.Context, env streamstypes.Envelope, transp
 	if g.pipe.Full(key.Device) {
 		return Receipt{}, ErrBusy
 	}
-	if err := g.checker.Check(ctx, &env); err != nil {
+	if err := g.checker.check(ctx, &env, sigVerified); err != nil {
 		var rej *Rejection
 		if !errors.As(err, &rej) {
 			g.log.Warn("early check failed", "err", err)

@@ -1,10 +1,14 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"math/rand"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -302,4 +306,46 @@ func TestLanesKeepEachDevicesOrder(t *testing.T) {
 	defer chain.mu.Unlock()
 	require.Zero(t, chain.stale, "no envelope overtaken by a later one of its device")
 	require.Len(t, chain.records, len(keys))
+}
+
+// TestHTTPArrayVerifiedAsOneBatch: the signatures of an HTTP array are
+// verified together up front; a forged one among them is still rejected
+// with its reason, and only it goes through the one-by-one check.
+func TestHTTPArrayVerifiedAsOneBatch(t *testing.T) {
+	chain, a, b := world(t)
+	h := startGateway(t, chain, testConfig(t.TempDir()))
+	var envs []any
+	for seq := uint64(1); seq <= 10; seq++ {
+		for _, d := range []testDevice{a, b} {
+			env := d.envelope(t, 1, seq, `{"v":1}`)
+			if d.id == b.id && seq == 4 {
+				env.Payload = []byte("tampered")
+			}
+			envs = append(envs, env.ToJSON())
+		}
+	}
+	body, err := json.Marshal(envs)
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	h.g.handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/envelopes", bytes.NewReader(body)))
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	var out struct {
+		Envelopes []EnvelopeStatus `json:"envelopes"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out))
+	require.Len(t, out.Envelopes, 20)
+	for _, s := range out.Envelopes {
+		if s.DeviceID == b.id && s.Seq == 4 {
+			require.Equal(t, streamstypes.ReasonBadSignature, s.Reason, "%+v", s)
+			continue
+		}
+		require.Equal(t, StatusReceived, s.Status, "%+v", s)
+	}
+	require.Equal(t, 1, h.g.checker.sigs.checked, "only the forged envelope was checked on its own")
+	for _, s := range out.Envelopes {
+		if s.Status == StatusReceived {
+			o := h.outcome(t, spool.Key{Device: s.DeviceID, Seq: s.Seq})
+			require.Equal(t, StatusCommitted, o.Status, "%+v", o)
+		}
+	}
 }

@@ -102,12 +102,16 @@ func (g *Gateway) postEnvelopes(w http.ResponseWriter, r *http.Request) {
 			c()
 		}
 	}()
+	var sigOK []bool
+	if len(envs) > 1 {
+		sigOK = g.checker.VerifySignatures(r.Context(), envs)
+	}
 	for i, env := range envs {
 		if wait {
 			ch, cancel := g.wait(spool.Key{Device: env.DeviceId, Seq: env.Seq})
 			waits[i], cancels = ch, append(cancels, cancel)
 		}
-		rec, err := g.Receive(r.Context(), env, "http")
+		rec, err := g.receive(r.Context(), env, "http", sigOK != nil && sigOK[i])
 		if errors.Is(err, ErrBusy) {
 			// Envelopes before this one were taken (see their status); this
 			// one and the rest are not.

@@ -54,6 +54,7 @@ type chainSubmitter struct {
 	txf       tx.Factory
 	ttl       time.Duration
 	txs       txtypes.ServiceClient
+	grpcTxs   txtypes.ServiceClient // nil without a gRPC connection
 	blocks    *blockWatcher
 
 	mu          sync.Mutex
@@ -75,14 +76,20 @@ const lookupEvery = 10 * time.Second
 // clientCtx.FromName; the block watcher polls every confirmEvery.
 func newChainSubmitter(clientCtx client.Context, txf tx.Factory, ttl, confirmEvery time.Duration, log *slog.Logger) (*chainSubmitter, error) {
 	txf = txf.WithChainID(clientCtx.ChainID).WithTxConfig(clientCtx.TxConfig).
-		WithKeybase(clientCtx.Keyring).WithAccountRetriever(clientCtx.AccountRetriever).
+		WithKeybase(holdKey(clientCtx.Keyring, clientCtx.FromName)).WithAccountRetriever(clientCtx.AccountRetriever).
 		WithUnordered(true).WithSequence(0)
 	txf, err := txf.Prepare(clientCtx)
 	if err != nil {
 		return nil, fmt.Errorf("gateway account %s: %w", clientCtx.FromAddress, err)
 	}
-	return &chainSubmitter{clientCtx: clientCtx, txf: txf, ttl: ttl, txs: txtypes.NewServiceClient(clientCtx),
-		blocks: newBlockWatcher(clientCtx.Client, confirmEvery, log), sent: map[string]sentTx{}}, nil
+	s := &chainSubmitter{clientCtx: clientCtx, txf: txf, ttl: ttl, txs: txtypes.NewServiceClient(clientCtx),
+		blocks: newBlockWatcher(clientCtx.Client, confirmEvery, log), sent: map[string]sentTx{}}
+	if clientCtx.GRPCClient != nil {
+		// clientCtx.Invoke sends BroadcastTxRequest through CometBFT's RPC
+		// even with a gRPC client; call the connection itself.
+		s.grpcTxs = txtypes.NewServiceClient(clientCtx.GRPCClient)
+	}
+	return s, nil
 }
 
 func (s *chainSubmitter) Run(ctx context.Context) { s.blocks.run(ctx) }
@@ -129,7 +136,7 @@ func (s *chainSubmitter) Submit(ctx context.Context, envs []streamstypes.Envelop
 	if err != nil {
 		return "", err
 	}
-	res, err := s.clientCtx.BroadcastTxSync(bz)
+	res, err := s.broadcast(ctx, bz)
 	if err == nil && res.Code != 0 {
 		if res.Codespace == sdkerrors.RootCodespace && res.Code == sdkerrors.ErrMempoolIsFull.ABCICode() {
 			err = ErrMempoolFull
@@ -148,6 +155,21 @@ func (s *chainSubmitter) Submit(ctx context.Context, envs []streamstypes.Envelop
 	s.sent[res.TxHash] = sentTx{signature: sig, result: result}
 	s.mu.Unlock()
 	return res.TxHash, nil
+}
+
+// broadcast hands the tx to the node's mempool: over gRPC when the client
+// has a connection (the tx travels as protobuf, and the node's tx service
+// calls CometBFT in-process), otherwise through CometBFT's JSON-RPC, which
+// encodes the tx in base64 inside JSON on both sides.
+func (s *chainSubmitter) broadcast(ctx context.Context, bz []byte) (*sdk.TxResponse, error) {
+	if s.grpcTxs == nil {
+		return s.clientCtx.BroadcastTxSync(bz)
+	}
+	res, err := s.grpcTxs.BroadcastTx(ctx, &txtypes.BroadcastTxRequest{TxBytes: bz, Mode: txtypes.BroadcastMode_BROADCAST_MODE_SYNC})
+	if err != nil {
+		return nil, err
+	}
+	return res.TxResponse, nil
 }
 
 // Await takes the result the block watcher matched by signature, asking
@@ -309,12 +331,16 @@ func (w *blockWatcher) readUpTo(ctx context.Context, latest int64) {
 	}
 }
 
+// latest is the last height the application committed. CometBFT's status
+// reports a block as soon as it is stored, before it is executed, when its
+// results cannot be read yet; the app's height (ABCI Info) counts a block
+// once its results are saved.
 func (w *blockWatcher) latest(ctx context.Context) (int64, error) {
-	st, err := w.rpc.Status(ctx)
+	info, err := w.rpc.ABCIInfo(ctx)
 	if err != nil {
 		return 0, err
 	}
-	return st.SyncInfo.LatestBlockHeight, nil
+	return info.Response.LastBlockHeight, nil
 }
 
 func (w *blockWatcher) deliver(height int64, results []*abci.ExecTxResult) {

@@ -18,7 +18,7 @@ import (
 	streamstypes "github.com/w3bd/w3bd/x/streams/types"
 )
 
-// fakeBlocks is a node's Status and BlockResults, over blocks added by the
+// fakeBlocks is a node's ABCIInfo and BlockResults, over blocks added by the
 // test; the other CometRPC methods are not used by the watcher.
 type fakeBlocks struct {
 	client.CometRPC
@@ -29,10 +29,10 @@ type fakeBlocks struct {
 	fetched []int64
 }
 
-func (f *fakeBlocks) Status(context.Context) (*coretypes.ResultStatus, error) {
+func (f *fakeBlocks) ABCIInfo(context.Context) (*coretypes.ResultABCIInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return &coretypes.ResultStatus{SyncInfo: coretypes.SyncInfo{LatestBlockHeight: f.latest}}, nil
+	return &coretypes.ResultABCIInfo{Response: abci.ResponseInfo{LastBlockHeight: f.latest}}, nil
 }
 
 func (f *fakeBlocks) BlockResults(_ context.Context, h *int64) (*coretypes.ResultBlockResults, error) {

@@ -69,7 +69,7 @@ func TestVerifierConcurrent(t *testing.T) {
 	}
 
 	t.Run("free for all", func(t *testing.T) {
-		v := newVerifier(64)
+		v := newVerifier(64, 0)
 		v.maxLeaders = 2
 		run(t, v, func() {})
 		t.Logf("%d checks in %d batches", v.checked, v.batches)
@@ -78,7 +78,7 @@ func TestVerifierConcurrent(t *testing.T) {
 	// With every leader busy, all checks queue up; the next leader takes
 	// them in batches of at most maxBatch.
 	t.Run("batches under load", func(t *testing.T) {
-		v := newVerifier(64)
+		v := newVerifier(64, 0)
 		v.maxLeaders = 1
 		v.leaders = 1 // a leader busy elsewhere
 		run(t, v, func() {

@@ -100,6 +100,8 @@ GET /healthz, GET /metrics. Envelopes are fsynced to the spool before receipt is
 	f.Duration("cache-ttl", def.CacheTTL, gatewayOptions[9].usage)
 	addPprofFlag(cmd)
 	flags.AddTxFlagsToCmd(cmd)
+	f.String(flags.FlagGRPC, "", "the node's gRPC address (host:port): broadcasts and queries in protobuf over gRPC instead of CometBFT's JSON-RPC")
+	f.Bool(flags.FlagGRPCInsecure, false, "gRPC without TLS (a node on the same host)")
 	return cmd
 }
 

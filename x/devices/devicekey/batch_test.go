@@ -179,7 +179,7 @@ func BenchmarkEd25519Verify(b *testing.B) {
 			}
 		}
 	})
-	for _, n := range []int{16, 64, 256} {
+	for _, n := range []int{2, 4, 8, 16, 64, 256} {
 		b.Run(fmt.Sprintf("batch-%d", n), func(b *testing.B) {
 			for b.Loop() {
 				batch := NewBatch(n)
