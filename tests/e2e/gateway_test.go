@@ -222,7 +222,8 @@ func TestGatewayMQTTAndHTTP(t *testing.T) {
 	const chainID = "w3bd-gw"
 	n, stream, devs := gatewayWorld(t, chainID, 2)
 	a, b := devs[0], devs[1]
-	gw := startGatewayProc(t, n, "bob", filepath.Join(t.TempDir(), "spool"))
+	// Over the node's gRPC here; the other gateway tests use CometBFT's RPC.
+	gw := startGatewayProc(t, n, "bob", filepath.Join(t.TempDir(), "spool"), "--grpc-addr", n.GRPC, "--grpc-insecure")
 
 	acksA := subscribeAcks(t, gw.mqtt, a.id)
 	first := signJSON(t, a, chainID, stream, 1, `{"temp_c":21.5}`)

@@ -45,6 +45,7 @@ type Node struct {
 	Home    string
 	ChainID string
 	RPC     string // tcp://127.0.0.1:port
+	GRPC    string // 127.0.0.1:port
 	rpcHTTP string // http://127.0.0.1:port
 	cmd     *exec.Cmd
 	done    chan struct{}
@@ -158,6 +159,7 @@ func configureNode(t testing.TB, home, chainID string) *Node {
 	return &Node{
 		t: t, Home: home, ChainID: chainID,
 		RPC:     fmt.Sprintf("tcp://127.0.0.1:%d", p[0]),
+		GRPC:    fmt.Sprintf("127.0.0.1:%d", p[2]),
 		rpcHTTP: fmt.Sprintf("http://127.0.0.1:%d", p[0]),
 	}
 }
