@@ -32,7 +32,7 @@ var crashOpts = Options{MaxSegmentBytes: 16 << 10}
 func TestCrashChild(t *testing.T) {
 	dir := os.Getenv("GO_SPOOL_CRASH_DIR")
 	if dir == "" {
-		t.Skip("helper process for TestCrashRecovery")
+		t.Skip("helper process: runs only when TestCrashRecovery re-executes the test binary with GO_SPOOL_CRASH_DIR set")
 	}
 	round := os.Getenv("GO_SPOOL_CRASH_ROUND")
 	if os.Getenv("GO_SPOOL_CRASH_TEAR") != "" {
@@ -179,7 +179,7 @@ func (l *crashLog) parse(t *testing.T, line string) {
 
 func TestCrashRecovery(t *testing.T) {
 	if os.Getenv("GO_SPOOL_CRASH_DIR") != "" {
-		t.Skip("in the child")
+		t.Skip("inside TestCrashRecovery's child process (GO_SPOOL_CRASH_DIR set): the parent runs this test")
 	}
 	dir := t.TempDir()
 	log := &crashLog{acked: map[Key]bool{}, marked: map[Key]bool{}, durable: map[Key]bool{}}

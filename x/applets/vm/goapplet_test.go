@@ -28,7 +28,7 @@ func buildGoApplet(t testing.TB) []byte {
 	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("go tool not on PATH")
+		t.Skip("the go tool is not on PATH: this test compiles a Go wasip1 applet with it; it runs wherever Go is installed (CI always)")
 	}
 	goApplet.once.Do(func() {
 		dir, err := os.MkdirTemp("", "w3b-goapplet")
