@@ -92,6 +92,10 @@ func (k Keeper) Admit(ctx context.Context, claims []types.Claim, verifyGas types
 			verdicts[i].Err = errorsmod.Wrapf(types.ErrStaleSeq, "device %s seq %d, last accepted %d", c.DeviceID, c.Seq, d.LastSeq)
 			continue
 		}
+		if c.AfterSeq != 0 && c.AfterSeq != d.LastSeq {
+			verdicts[i].Err = errorsmod.Wrapf(types.ErrOutOfOrder, "device %s seq %d was sent to follow seq %d, last accepted %d", c.DeviceID, c.Seq, c.AfterSeq, d.LastSeq)
+			continue
+		}
 		if !d.advanced {
 			advanced = append(advanced, i)
 		}

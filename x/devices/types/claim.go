@@ -6,6 +6,9 @@ type Claim struct {
 	DeviceID  string
 	ProjectID uint64
 	Seq       uint64
+	// AfterSeq, when not zero, admits the claim only if the device's last
+	// accepted seq is exactly AfterSeq (see MsgPublish.after_seqs).
+	AfterSeq  uint64
 	SignBytes []byte
 	Signature []byte
 }

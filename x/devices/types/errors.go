@@ -27,4 +27,5 @@ var (
 	ErrDeviceSuspended  = errors.Register(ModuleName, 21, "device is suspended")
 	ErrInvalidSignature = errors.Register(ModuleName, 22, "signature does not verify")
 	ErrStaleSeq         = errors.Register(ModuleName, 23, "sequence number not greater than the last accepted")
+	ErrOutOfOrder       = errors.Register(ModuleName, 24, "envelope must follow a seq that is not the last accepted; resubmit it after that one is judged")
 )

@@ -62,7 +62,10 @@ func (m msgServer) Publish(ctx context.Context, msg *types.MsgPublish) (*types.M
 	if err := validateEnvelopeCount(len(msg.Envelopes), params); err != nil {
 		return nil, err
 	}
-	results, err := m.publish(ctx, params, msg.Envelopes)
+	if n := len(msg.AfterSeqs); n != 0 && n != len(msg.Envelopes) {
+		return nil, errorsmod.Wrapf(types.ErrAfterSeqsLength, "%d after_seqs for %d envelopes", n, len(msg.Envelopes))
+	}
+	results, err := m.publish(ctx, params, msg.Envelopes, msg.AfterSeqs)
 	if err != nil {
 		return nil, err
 	}

@@ -16,9 +16,9 @@ import (
 
 // publish judges each envelope on its own and appends the admitted ones as
 // records. Checks that need no device run first; x/devices then decides the
-// device rules (existence, project, status, signature, seq). A rejected
-// envelope stores nothing.
-func (k *Keeper) publish(ctx context.Context, params types.Params, envelopes []types.Envelope) ([]types.EnvelopeResult, error) {
+// device rules (existence, project, status, signature, seq, after_seqs). A
+// rejected envelope stores nothing.
+func (k *Keeper) publish(ctx context.Context, params types.Params, envelopes []types.Envelope, afterSeqs []uint64) ([]types.EnvelopeResult, error) {
 	sdkCtx := sdk.UnwrapSDKContext(ctx)
 	chainID := sdkCtx.ChainID()
 	horizon := uint64(sdkCtx.BlockTime().Add(params.MaxClockSkew).UnixMilli())
@@ -43,7 +43,12 @@ func (k *Keeper) publish(ctx context.Context, params types.Params, envelopes []t
 			continue
 		}
 		docs[i] = env.SignDoc(chainID)
+		var after uint64
+		if afterSeqs != nil {
+			after = afterSeqs[i]
+		}
 		claims = append(claims, devicestypes.Claim{
+			AfterSeq:  after,
 			DeviceID:  env.DeviceId,
 			ProjectID: stream.ProjectId,
 			Seq:       env.Seq,

@@ -562,6 +562,64 @@ func TestPublishBadSignatureDoesNotBlockSameSeq(t *testing.T) {
 	require.Equal(t, uint64(5), s.lastSeq(t, dev))
 }
 
+// A gateway with two transactions in flight for one device sets after_seqs:
+// whichever order they execute in, and whether or not the earlier one fails,
+// the later envelope never overtakes the earlier one.
+func TestPublishAfterSeqs(t *testing.T) {
+	publish := func(s *scene, envs []types.Envelope, after []uint64) *types.MsgPublishResponse {
+		t.Helper()
+		res, err := s.f.StreamsMsg.Publish(s.f.Ctx, &types.MsgPublish{Submitter: testutil.Submitter(), Envelopes: envs, AfterSeqs: after})
+		require.NoError(t, err)
+		return res
+	}
+	for _, algo := range allAlgos {
+		t.Run(string(algo), func(t *testing.T) {
+			s := newScene(t)
+			dev := s.device(t, algo, 1)
+			other := s.device(t, algo, 2)
+			e := func(d *testutil.Device, seq uint64) types.Envelope {
+				return d.Envelope(t, s.stream, seq, testutil.Reading(int(seq)))
+			}
+			require.Equal(t, uint32(1), publish(s, []types.Envelope{e(dev, 3)}, nil).Accepted)
+
+			// The later transaction (seq 7 after 5) executes first: out_of_order,
+			// nothing stored, while a condition-free envelope beside it is admitted.
+			later := []types.Envelope{e(dev, 7), e(other, 1)}
+			res := publish(s, later, []uint64{5, 0})
+			requireRejected(t, res.Results[0], later[0], types.ReasonOutOfOrder, devicestypes.ErrOutOfOrder)
+			require.Contains(t, res.Results[0].Error, "follow seq 5, last accepted 3")
+			require.True(t, res.Results[1].Accepted)
+			require.Equal(t, uint64(3), s.lastSeq(t, dev))
+			require.Equal(t, uint64(2), s.streamState(t, s.stream).RecordCount)
+
+			// The earlier one (seq 5 after 3) then seq 7 after 5 in one message:
+			// a condition applies to the device's state as the message advances it.
+			res = publish(s, []types.Envelope{e(dev, 5), e(dev, 7)}, []uint64{3, 5})
+			require.True(t, res.Results[0].Accepted, "%+v", res.Results[0])
+			require.True(t, res.Results[1].Accepted, "%+v", res.Results[1])
+			require.Equal(t, uint64(7), s.lastSeq(t, dev))
+
+			// A stale envelope is stale whatever its condition says, so a
+			// resubmission of a committed envelope is still recognized as such.
+			res = publish(s, []types.Envelope{e(dev, 7)}, []uint64{6})
+			require.Equal(t, types.ReasonStaleSeq, res.Results[0].Reason)
+
+			// A condition naming a seq that was never accepted (the earlier
+			// envelope was rejected) holds the later one back too.
+			res = publish(s, []types.Envelope{e(dev, 9)}, []uint64{8})
+			require.Equal(t, types.ReasonOutOfOrder, res.Results[0].Reason)
+			require.Equal(t, uint64(7), s.lastSeq(t, dev))
+			var seqs []uint64
+			for _, r := range s.records(t, s.stream) {
+				if r.DeviceId == dev.ID {
+					seqs = append(seqs, r.Seq)
+				}
+			}
+			require.Equal(t, []uint64{3, 5, 7}, seqs)
+		})
+	}
+}
+
 func TestPublishMessageErrors(t *testing.T) {
 	s := newScene(t)
 	dev := s.device(t, devicekey.Ed25519, 1)
@@ -582,6 +640,7 @@ func TestPublishMessageErrors(t *testing.T) {
 		name      string
 		submitter string
 		envelopes []types.Envelope
+		afterSeqs []uint64
 		wantErr   error
 	}{
 		{name: "zero envelopes", submitter: testutil.Submitter(), envelopes: nil, wantErr: types.ErrNoEnvelopes},
@@ -590,12 +649,14 @@ func TestPublishMessageErrors(t *testing.T) {
 		{name: "empty submitter", submitter: "", envelopes: envs(2, 1), wantErr: types.ErrInvalidSigner},
 		{name: "garbage submitter", submitter: "nope", envelopes: envs(2, 1), wantErr: types.ErrInvalidSigner},
 		{name: "device id as submitter", submitter: dev.ID, envelopes: envs(2, 1), wantErr: types.ErrInvalidSigner},
+		{name: "fewer after_seqs than envelopes", submitter: testutil.Submitter(), envelopes: envs(2, 2), afterSeqs: []uint64{1}, wantErr: types.ErrAfterSeqsLength},
+		{name: "more after_seqs than envelopes", submitter: testutil.Submitter(), envelopes: envs(2, 1), afterSeqs: []uint64{1, 2}, wantErr: types.ErrAfterSeqsLength},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			beforeDev, beforeStreams := s.f.GenesisJSON(t)
 			s.f.ResetEvents()
-			res, err := s.f.StreamsMsg.Publish(s.f.Ctx, &types.MsgPublish{Submitter: tc.submitter, Envelopes: tc.envelopes})
+			res, err := s.f.StreamsMsg.Publish(s.f.Ctx, &types.MsgPublish{Submitter: tc.submitter, Envelopes: tc.envelopes, AfterSeqs: tc.afterSeqs})
 			require.ErrorIs(t, err, tc.wantErr)
 			require.Nil(t, res)
 			require.Empty(t, s.f.Ctx.EventManager().Events())

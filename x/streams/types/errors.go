@@ -16,4 +16,5 @@ var (
 	ErrInvalidGenesis    = errors.Register(ModuleName, 11, "invalid streams genesis")
 	ErrInvalidParams     = errors.Register(ModuleName, 12, "invalid streams params")
 	ErrNotDeviceStream   = errors.Register(ModuleName, 13, "stream takes no device envelopes")
+	ErrAfterSeqsLength   = errors.Register(ModuleName, 14, "after_seqs must be empty or have one entry per envelope")
 )

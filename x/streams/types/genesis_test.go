@@ -115,6 +115,7 @@ func TestRejectReason(t *testing.T) {
 		{devicestypes.ErrDeviceRevoked, types.ReasonDeviceRevoked},
 		{devicestypes.ErrInvalidSignature, types.ReasonBadSignature},
 		{devicestypes.ErrStaleSeq, types.ReasonStaleSeq},
+		{devicestypes.ErrOutOfOrder, types.ReasonOutOfOrder},
 		{errors.New("anything else"), types.ReasonMalformed},
 	}
 	for _, tc := range tests {

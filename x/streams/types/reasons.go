@@ -20,6 +20,9 @@ const (
 	ReasonDeviceRevoked   = "device_revoked"
 	ReasonBadSignature    = "bad_signature"
 	ReasonStaleSeq        = "stale_seq"
+	// ReasonOutOfOrder: the envelope's after_seq was not the device's last
+	// accepted seq; the submitter resubmits it, the device is not told.
+	ReasonOutOfOrder = "out_of_order"
 )
 
 var reasonOf = []struct {
@@ -38,6 +41,7 @@ var reasonOf = []struct {
 	{devicestypes.ErrDeviceRevoked, ReasonDeviceRevoked},
 	{devicestypes.ErrInvalidSignature, ReasonBadSignature},
 	{devicestypes.ErrStaleSeq, ReasonStaleSeq},
+	{devicestypes.ErrOutOfOrder, ReasonOutOfOrder},
 }
 
 // RejectReason maps an envelope's rejection error to its reason code.
