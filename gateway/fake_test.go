@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"math/rand"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,43 +15,46 @@ import (
 // fakeChain is a chain in memory: device and stream state for the checker,
 // and, as a Submitter, x/streams' seq rule for what the gateway submits.
 type fakeChain struct {
-	mu       sync.Mutex
-	devices  map[string]devicestypes.Device
-	streams  map[uint64]streamstypes.Stream
-	records  map[string]streamstypes.Record // device/seq -> record
-	txs      map[string]*TxOutcome
-	height   int64
-	envsSent int  // envelopes that reached Submit
-	stale    int  // envelopes the chain judged stale
-	nonce    int  // tx counter, for hashes
-	hold     bool // accept txs but never commit them (a crash in between)
-	full     int  // answer ErrMempoolFull this many times
-	// With shuffle, Submit only queues (the mempool); block() then commits
-	// the queued txs in random order, as a proposer may order unordered txs.
-	shuffle bool
+	mu         sync.Mutex
+	devices    map[string]devicestypes.Device
+	streams    map[uint64]streamstypes.Stream
+	records    map[string]streamstypes.Record // device/seq -> record
+	txs        map[string]*TxOutcome
+	height     int64
+	envsSent   int  // envelopes that reached Submit
+	stale      int  // envelopes the chain judged stale
+	outOfOrder int  // envelopes the chain judged out_of_order
+	failNext   int  // txs to fail as a whole (out of gas)
+	nonce      int  // tx counter, for hashes
+	hold       bool // accept txs but never commit them (a crash in between)
+	full       int  // answer ErrMempoolFull this many times
+	// With reverse, Submit only queues (the mempool); block() then commits
+	// the queued txs in reverse order, the worst a proposer may do with
+	// unordered txs.
+	reverse bool
 	mempool []pendingTx
-	rng     *rand.Rand
 }
 
 type pendingTx struct {
-	hash string
-	envs []streamstypes.Envelope
+	hash  string
+	envs  []streamstypes.Envelope
+	after []uint64
 }
 
-// block commits the queued txs in random order.
+// block commits the queued txs in reverse order.
 func (c *fakeChain) block() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.rng.Shuffle(len(c.mempool), func(i, j int) { c.mempool[i], c.mempool[j] = c.mempool[j], c.mempool[i] })
+	slices.Reverse(c.mempool)
 	for _, p := range c.mempool {
-		c.txs[p.hash] = c.execute(p.envs)
+		c.txs[p.hash] = c.execute(p.envs, p.after)
 	}
 	c.mempool = nil
 }
 
 func newFakeChain() *fakeChain {
 	return &fakeChain{devices: map[string]devicestypes.Device{}, streams: map[uint64]streamstypes.Stream{},
-		records: map[string]streamstypes.Record{}, txs: map[string]*TxOutcome{}, height: 100, rng: rand.New(rand.NewSource(1))}
+		records: map[string]streamstypes.Record{}, txs: map[string]*TxOutcome{}, height: 100}
 }
 
 func (c *fakeChain) Device(_ context.Context, id string) (devicestypes.Device, bool, error) {
@@ -79,7 +82,7 @@ func (c *fakeChain) DeviceRecord(_ context.Context, device string, stream, seq u
 	return r, ok && r.StreamId == stream, nil
 }
 
-func (c *fakeChain) Submit(_ context.Context, envs []streamstypes.Envelope, _ uint64) (string, error) {
+func (c *fakeChain) Submit(_ context.Context, envs []streamstypes.Envelope, after []uint64, _ uint64) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.full > 0 {
@@ -89,27 +92,36 @@ func (c *fakeChain) Submit(_ context.Context, envs []streamstypes.Envelope, _ ui
 	c.envsSent += len(envs)
 	c.nonce++
 	hash := fmt.Sprintf("%064x", c.nonce)
-	if c.shuffle {
-		c.mempool = append(c.mempool, pendingTx{hash, envs})
+	if c.reverse {
+		c.mempool = append(c.mempool, pendingTx{hash, envs, after})
 		return hash, nil
 	}
-	out := c.execute(envs)
+	out := c.execute(envs, after)
 	if !c.hold {
 		c.txs[hash] = out
 	}
 	return hash, nil
 }
 
-// execute applies x/streams' seq rule to a tx's envelopes (mu held).
-func (c *fakeChain) execute(envs []streamstypes.Envelope) *TxOutcome {
+// execute applies x/streams' seq and after_seqs rules to a tx's envelopes
+// (mu held). With failNext, the tx fails as a whole, out of gas.
+func (c *fakeChain) execute(envs []streamstypes.Envelope, after []uint64) *TxOutcome {
 	c.height++
 	out := &TxOutcome{Height: c.height}
-	for _, env := range envs {
+	if c.failNext > 0 {
+		c.failNext--
+		out.Code, out.Log = 11, "out of gas in location: device signature"
+		return out
+	}
+	for i, env := range envs {
 		d := c.devices[env.DeviceId]
 		r := streamstypes.EnvelopeResult{StreamId: env.StreamId, DeviceId: env.DeviceId, Seq: env.Seq}
 		if env.Seq <= d.LastSeq {
 			r.Reason, r.Error = streamstypes.ReasonStaleSeq, "stale"
 			c.stale++
+		} else if after != nil && after[i] != 0 && after[i] != d.LastSeq {
+			r.Reason, r.Error = streamstypes.ReasonOutOfOrder, "out of order"
+			c.outOfOrder++
 		} else {
 			r.Accepted = true
 			d.LastSeq = env.Seq

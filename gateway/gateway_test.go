@@ -247,7 +247,7 @@ func TestMempoolFullIsRetried(t *testing.T) {
 func TestBackpressureWhenQueueIsFull(t *testing.T) {
 	chain, a, _ := world(t)
 	cfg := testConfig(t.TempDir())
-	cfg.Pipeline.QueueSize, cfg.Pipeline.MaxInFlight = 2, 1 // one lane of two
+	cfg.Pipeline.QueueSize, cfg.Pipeline.Lanes = 2, 1 // one lane of two
 	g, err := newGateway(cfg, testChainID, chain, chain, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err) // not running: nothing drains the queue
 	defer g.spool.Close()
@@ -264,21 +264,79 @@ func TestBackpressureWhenQueueIsFull(t *testing.T) {
 }
 
 // TestLanesKeepEachDevicesOrder: blocks include the txs in flight in any
-// order (unordered txs); each device's envelopes still commit in order, so
-// none is judged stale, with several txs in flight.
+// order (unordered txs), and each lane has several in flight; each device's
+// envelopes still commit in order: a later one that would overtake is judged
+// out_of_order by the chain and sent again, so none is judged stale.
 func TestLanesKeepEachDevicesOrder(t *testing.T) {
 	chain, _, _ := world(t)
-	chain.shuffle = true
+	chain.reverse = true
+	keys, h := publishDevicesInBlocks(t, chain, 5, 25)
+	for _, k := range keys {
+		o := h.outcome(t, k)
+		require.Equal(t, StatusCommitted, o.Status, "%+v", o)
+		require.NotEmpty(t, o.TxHash, "committed by its own tx, not found again after a stale verdict")
+	}
+	chain.mu.Lock()
+	defer chain.mu.Unlock()
+	require.Zero(t, chain.stale, "no envelope overtaken by a later one of its device")
+	require.Positive(t, chain.outOfOrder, "reversed blocks of pipelined txs had no envelope out of order: the test did not test the rule")
+	require.Len(t, chain.records, len(keys))
+	requireSeqOrder(t, chain)
+}
+
+// TestTxFailedAsAWholeIsSentAgainInOrder: a tx that fails as a whole (out of
+// gas) while later txs of its lane are in flight: the later envelopes of its
+// devices wait (out_of_order), everything is sent again and commits once,
+// in order.
+func TestTxFailedAsAWholeIsSentAgainInOrder(t *testing.T) {
+	chain, _, _ := world(t)
+	chain.reverse = true
+	chain.failNext = 3
+	keys, h := publishDevicesInBlocks(t, chain, 3, 20)
+	for _, k := range keys {
+		require.Equal(t, StatusCommitted, h.outcome(t, k).Status)
+	}
+	chain.mu.Lock()
+	defer chain.mu.Unlock()
+	require.Zero(t, chain.failNext, "the failures happened")
+	require.Zero(t, chain.stale)
+	require.Len(t, chain.records, len(keys))
+	requireSeqOrder(t, chain)
+}
+
+// publishDevicesInBlocks runs a gateway with 2 lanes of 4 txs in flight,
+// publishes seqs 1..seqs of n devices, then commits the fake mempool as a
+// block every 40 ms; it returns the receipts' keys.
+func publishDevicesInBlocks(t *testing.T, chain *fakeChain, n int, seqs uint64) ([]spool.Key, *harness) {
+	t.Helper()
 	var devs []testDevice
-	for i := range 5 { // not a multiple of the lanes: no device lands in one lane by chance
+	for i := range n {
 		devs = append(devs, newTestDevice(t, chain, int64(100+i), 1, devicestypes.StatusActive))
 	}
 	cfg := testConfig(t.TempDir())
-	cfg.Pipeline.MaxInFlight, cfg.Pipeline.BatchSize, cfg.Pipeline.BatchWindow = 4, 5, 2*time.Millisecond
+	cfg.Pipeline.Lanes, cfg.Pipeline.MaxInFlight = 2, 8
+	cfg.Pipeline.BatchSize, cfg.Pipeline.BatchWindow = 5, 2*time.Millisecond
 	cfg.Pipeline.TxTTL = 5 * time.Second
 	h := startGateway(t, chain, cfg)
+	var keys []spool.Key
+	for seq := uint64(1); seq <= seqs; seq++ {
+		for _, d := range devs {
+			r, err := h.g.Receive(context.Background(), d.envelope(t, 1, seq, "v"), "test")
+			require.NoError(t, err)
+			keys = append(keys, r.Key)
+		}
+	}
+	// Blocks start once every lane has its txs in flight: the first block
+	// holds several txs of each lane, in reverse order.
+	require.Eventually(t, func() bool {
+		chain.mu.Lock()
+		defer chain.mu.Unlock()
+		return len(chain.mempool) >= 4
+	}, 5*time.Second, time.Millisecond)
 	stop := make(chan struct{})
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		for {
 			select {
 			case <-stop:
@@ -288,24 +346,31 @@ func TestLanesKeepEachDevicesOrder(t *testing.T) {
 			}
 		}
 	}()
-	defer close(stop)
-	var keys []spool.Key
-	for seq := uint64(1); seq <= 25; seq++ {
-		for _, d := range devs {
-			r, err := h.g.Receive(context.Background(), d.envelope(t, 1, seq, "v"), "test")
-			require.NoError(t, err)
-			keys = append(keys, r.Key)
+	t.Cleanup(func() { close(stop); <-done })
+	return keys, h
+}
+
+// requireSeqOrder checks each device's records were committed in seq order
+// (heights never decrease with seq; mu held).
+func requireSeqOrder(t *testing.T, chain *fakeChain) {
+	t.Helper()
+	last := map[string]streamstypes.Record{}
+	for seq := uint64(1); ; seq++ {
+		found := false
+		for _, r := range chain.records {
+			if r.Seq != seq {
+				continue
+			}
+			found = true
+			if prev, ok := last[r.DeviceId]; ok {
+				require.LessOrEqual(t, prev.Height, r.Height, "device %s seq %d committed before seq %d", r.DeviceId, r.Seq, prev.Seq)
+			}
+			last[r.DeviceId] = r
+		}
+		if !found {
+			return
 		}
 	}
-	for _, k := range keys {
-		o := h.outcome(t, k)
-		require.Equal(t, StatusCommitted, o.Status, "%+v", o)
-		require.NotEmpty(t, o.TxHash, "committed by its own tx, not found again after a stale verdict")
-	}
-	chain.mu.Lock()
-	defer chain.mu.Unlock()
-	require.Zero(t, chain.stale, "no envelope overtaken by a later one of its device")
-	require.Len(t, chain.records, len(keys))
 }
 
 // TestHTTPArrayVerifiedAsOneBatch: the signatures of an HTTP array are

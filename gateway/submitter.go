@@ -35,8 +35,9 @@ type TxOutcome struct {
 // Submitter sends envelopes as one MsgPublish and reads back its outcome.
 type Submitter interface {
 	// Submit broadcasts and returns the tx hash once the node's CheckTx
-	// accepted it. ErrMempoolFull asks the caller to retry later.
-	Submit(ctx context.Context, envs []streamstypes.Envelope, gas uint64) (string, error)
+	// accepted it. afterSeqs is MsgPublish.after_seqs (nil: none).
+	// ErrMempoolFull asks the caller to retry later.
+	Submit(ctx context.Context, envs []streamstypes.Envelope, afterSeqs []uint64, gas uint64) (string, error)
 	// Await returns the result of a tx Submit returned, once it is in a
 	// block, or an error when ttl passed without it.
 	Await(ctx context.Context, txHash string, ttl time.Duration) (*TxOutcome, error)
@@ -107,8 +108,8 @@ func (s *chainSubmitter) timeout() time.Time {
 	return t
 }
 
-func (s *chainSubmitter) Submit(ctx context.Context, envs []streamstypes.Envelope, gas uint64) (string, error) {
-	msg := &streamstypes.MsgPublish{Submitter: s.clientCtx.FromAddress.String(), Envelopes: envs}
+func (s *chainSubmitter) Submit(ctx context.Context, envs []streamstypes.Envelope, afterSeqs []uint64, gas uint64) (string, error) {
+	msg := &streamstypes.MsgPublish{Submitter: s.clientCtx.FromAddress.String(), Envelopes: envs, AfterSeqs: afterSeqs}
 	txf := s.txf.WithGas(gas).WithTimeoutTimestamp(s.timeout())
 	txb, err := txf.BuildUnsignedTx(msg)
 	if err != nil {

@@ -32,9 +32,10 @@ var gatewayOptions = []struct {
 	{"spool-dir", "gateway.spool-dir", "durable spool directory (default <home>/data/gateway-spool)"},
 	{"batch-size", "gateway.batch-size", "envelopes per transaction"},
 	{"batch-window", "gateway.batch-window", "longest wait for a batch to fill"},
-	{"max-in-flight", "gateway.max-in-flight", "transactions submitted and not yet committed"},
+	{"max-in-flight", "gateway.max-in-flight", "transactions submitted and not yet committed, over all lanes"},
 	{"queue-size", "gateway.queue-size", "envelopes waiting for a batch; beyond, receipt is refused (MQTT: no PUBACK, HTTP: 429)"},
 	{"cache-ttl", "gateway.cache-ttl", "how long chain state is cached by the early checks"},
+	{"lanes", "gateway.lanes", "batching lanes (a device always uses the same one); each sends up to max-in-flight/lanes transactions ahead of their outcomes"},
 }
 
 // GatewayCmd is `w3bd gateway`.
@@ -98,6 +99,7 @@ GET /healthz, GET /metrics. Envelopes are fsynced to the spool before receipt is
 	f.Int("max-in-flight", def.Pipeline.MaxInFlight, gatewayOptions[7].usage)
 	f.Int("queue-size", def.Pipeline.QueueSize, gatewayOptions[8].usage)
 	f.Duration("cache-ttl", def.CacheTTL, gatewayOptions[9].usage)
+	f.Int("lanes", def.Pipeline.Lanes, gatewayOptions[10].usage)
 	addPprofFlag(cmd)
 	flags.AddTxFlagsToCmd(cmd)
 	f.String(flags.FlagGRPC, "", "the node's gRPC address (host:port): broadcasts and queries in protobuf over gRPC instead of CometBFT's JSON-RPC")
@@ -129,6 +131,7 @@ func gatewayConfig(v *viper.Viper, home string) gateway.Config {
 	cfg.Pipeline.BatchSize = v.GetInt("gateway.batch-size")
 	cfg.Pipeline.BatchWindow = v.GetDuration("gateway.batch-window")
 	cfg.Pipeline.MaxInFlight = v.GetInt("gateway.max-in-flight")
+	cfg.Pipeline.Lanes = v.GetInt("gateway.lanes")
 	cfg.Pipeline.QueueSize = v.GetInt("gateway.queue-size")
 	cfg.CacheTTL = v.GetDuration("gateway.cache-ttl")
 	return cfg

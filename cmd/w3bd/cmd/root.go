@@ -171,6 +171,7 @@ type gatewayFile struct {
 	BatchSize   int    `mapstructure:"batch-size"`
 	BatchWindow string `mapstructure:"batch-window"`
 	MaxInFlight int    `mapstructure:"max-in-flight"`
+	Lanes       int    `mapstructure:"lanes"`
 	QueueSize   int    `mapstructure:"queue-size"`
 	CacheTTL    string `mapstructure:"cache-ttl"`
 }
@@ -205,6 +206,7 @@ spool-dir = "{{ .Gateway.SpoolDir }}"
 batch-size = {{ .Gateway.BatchSize }}
 batch-window = "{{ .Gateway.BatchWindow }}"
 max-in-flight = {{ .Gateway.MaxInFlight }}
+lanes = {{ .Gateway.Lanes }}
 queue-size = {{ .Gateway.QueueSize }}
 cache-ttl = "{{ .Gateway.CacheTTL }}"
 `
@@ -222,6 +224,7 @@ func initAppConfig() (string, any) {
 		Gateway: gatewayFile{
 			MQTTAddress: gw.MQTTAddr, HTTPAddress: gw.HTTPAddr, BatchSize: gw.Pipeline.BatchSize,
 			BatchWindow: gw.Pipeline.BatchWindow.String(), MaxInFlight: gw.Pipeline.MaxInFlight,
+			Lanes:     gw.Pipeline.Lanes,
 			QueueSize: gw.Pipeline.QueueSize, CacheTTL: gw.CacheTTL.String(),
 		},
 	}
