@@ -77,8 +77,8 @@ cat "$home/ingest.json"
 curl -s "http://127.0.0.1:$((port + 4))/metrics" | awk '/^w3b_gateway_publish_to_commit_seconds_(bucket|count)/ {
   if ($1 ~ /_count/) { n = $2 } else { match($1, /le="[^"]*"/); le[++k] = substr($1, RSTART + 4, RLENGTH - 5); c[k] = $2 } }
   END { printf "gateway receipt-to-commit:"; for (i = 1; i <= k; i++) printf " <=%ss %.0f%%", le[i], 100 * c[i] / n; print "" }'
-# How full the blocks were: each lane has one transaction in flight, so a
-# block holds at most max-in-flight gateway transactions.
+# How full the blocks were: a block holds at most max-in-flight gateway
+# transactions.
 h1=$(curl -s "http://127.0.0.1:$((port + 1))/status" | jq -r .result.sync_info.latest_block_height)
 for ((lo = h0 + 1; lo <= h1; lo += 20)); do
   curl -s "http://127.0.0.1:$((port + 1))/blockchain?minHeight=$lo&maxHeight=$((lo + 19 < h1 ? lo + 19 : h1))" | jq -r '.result.block_metas[].num_txs'
@@ -91,7 +91,7 @@ cat "$home/bank.json"
 
 jq -rn --slurpfile i "$home/ingest.json" --slurpfile b "$home/bank.json" '
   $i[0] as $i | $b[0] as $b |
-  "\nsent readings/s: \($i.sent_per_second | floor); committed \($i.committed) of \($i.sent), rejected \($i.rejected), unacknowledged \($i.unacked)",
+  "\nsent readings/s: \($i.sent_per_second | floor); committed \($i.committed) of \($i.sent), rejected \($i.rejected), unacknowledged \($i.unacked), dropped by full device buffers \($i.dropped)",
   "committed readings/s: \($i.committed_per_second | floor) sustained over \($i.blocks) blocks   (target >= 5000)",
   "  (\($i.overall_committed_per_second | floor)/s from the first send to the last commit, \($i.seconds * 10 | floor / 10) s)",
   "latency p50: \($i.latency_p50_ms) ms, p99: \($i.latency_p99_ms) ms   (target p50 <= 2000 ms)",

@@ -55,6 +55,7 @@ type SimulationReport struct {
 	Committed    int            `json:"committed"`
 	Rejected     int            `json:"rejected"`
 	Unacked      int            `json:"unacked"`
+	Dropped      int            `json:"dropped"`
 	Blocks       int            `json:"blocks"`
 	Seconds      float64        `json:"seconds"`
 	CommittedPS  float64        `json:"committed_per_second"`
@@ -91,6 +92,7 @@ publish-to-commit latency p50/p99.`,
 	f.Bool("json", false, "print the summary as JSON")
 	f.Int("payload-bytes", 0, "pad readings to this size (0: a small JSON reading)")
 	f.Int("ack-qos", 1, "QoS of the ack subscription (0: at most once, saves a PUBACK per reading)")
+	f.Int("device-buffer", 1024, "readings a device buffers while its publishes are held back; beyond, it drops new readings (counted)")
 	f.Bool("presign", false, "sign all readings of the run before publishing (benchmarks: real devices sign on their own chips, not on the gateway's CPU)")
 	addPprofFlag(cmd)
 	flags.AddTxFlagsToCmd(cmd)
@@ -159,10 +161,14 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 
 	// Each device sends its readings in order, one at a time, as a real
 	// device does; the loop below spreads the total rate over the devices.
+	// A device whose buffer is full drops the reading (counted), as a device
+	// with bounded memory does: one device the gateway holds back (no
+	// PUBACK) must not hold back the others.
 	queues := make(map[string]chan streamstypes.Envelope, len(devs))
+	buffer, _ := f.GetInt("device-buffer")
 	var wg sync.WaitGroup
 	for _, d := range devs {
-		q := make(chan streamstypes.Envelope, 64)
+		q := make(chan streamstypes.Envelope, max(1, buffer))
 		queues[d.id] = q
 		wg.Add(1)
 		go func() {
@@ -225,8 +231,12 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 				return err
 			}
 		}
-		t.sent(d.id, env.Seq)
-		queues[d.id] <- env
+		select {
+		case queues[d.id] <- env:
+			t.sent(d.id, env.Seq, due.Add(-interval))
+		default:
+			t.drop()
+		}
 	}
 	for _, q := range queues {
 		close(q)
@@ -245,8 +255,8 @@ func runSimulate(cmd *cobra.Command, _ []string) error {
 		cmd.Println(string(b))
 		return nil
 	}
-	cmd.Printf("devices %d  sent %d  committed %d  rejected %d %v  unacknowledged %d\n",
-		rep.Devices, rep.Sent, rep.Committed, rep.Rejected, rep.Reasons, rep.Unacked)
+	cmd.Printf("devices %d  sent %d  committed %d  rejected %d %v  unacknowledged %d  dropped by full device buffers %d\n",
+		rep.Devices, rep.Sent, rep.Committed, rep.Rejected, rep.Reasons, rep.Unacked, rep.Dropped)
 	cmd.Printf("sent %.0f readings/s; committed %.0f readings/s sustained over %d blocks, %.0f/s from the first send to the last commit (%.1fs)\n",
 		rep.SentPS, rep.CommittedPS, rep.Blocks, rep.OverallPS, rep.Seconds)
 	cmd.Printf("publish-to-commit latency p50 %.0f ms, p99 %.0f ms\n", rep.LatencyP50ms, rep.LatencyP99ms)
@@ -513,6 +523,7 @@ type tracker struct {
 	mu        sync.Mutex
 	sentAt    map[string]time.Time
 	nsent     int
+	dropped   int
 	committed int
 	rejected  int
 	reasons   map[string]int
@@ -540,11 +551,19 @@ func (t *tracker) begin(at time.Time) {
 
 func trackKey(device string, seq uint64) string { return device + "/" + strconv.FormatUint(seq, 10) }
 
-func (t *tracker) sent(device string, seq uint64) {
+// sent records a reading handed to its device at the time it was due.
+func (t *tracker) sent(device string, seq uint64, at time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.sentAt[trackKey(device, seq)] = time.Now()
+	t.sentAt[trackKey(device, seq)] = at
 	t.nsent++
+}
+
+// drop counts a reading its device had no room to buffer.
+func (t *tracker) drop() {
+	t.mu.Lock()
+	t.dropped++
+	t.mu.Unlock()
 }
 
 func (t *tracker) acked(device string, seq uint64, status, reason string, height int64) {
@@ -596,7 +615,7 @@ func (t *tracker) report(devices int, sending time.Duration) SimulationReport {
 	// acknowledgements that arrive after the sending are not over-counted.
 	span := max(sending, t.lastAck.Sub(t.start))
 	r := SimulationReport{Devices: devices, Sent: t.nsent, Committed: t.committed, Rejected: t.rejected,
-		Unacked: len(t.sentAt), Blocks: len(t.blocks), Seconds: span.Seconds(), Reasons: t.reasons}
+		Unacked: len(t.sentAt), Dropped: t.dropped, Blocks: len(t.blocks), Seconds: span.Seconds(), Reasons: t.reasons}
 	if sending > 0 {
 		r.SentPS = float64(t.nsent) / sending.Seconds()
 	}
