@@ -38,13 +38,13 @@ type Config struct {
 }
 
 // DefaultConfig is a gateway on loopback with batches of up to 1000
-// envelopes every 200 ms, in 8 lanes with 64 transactions in flight.
+// envelopes every 100 ms, in 4 lanes with 128 transactions in flight.
 func DefaultConfig() Config {
 	return Config{
 		MQTTAddr: "127.0.0.1:1883", HTTPAddr: "127.0.0.1:8080",
 		CacheTTL: 10 * time.Second, WaitTimeout: 60 * time.Second,
 		Pipeline: PipelineConfig{
-			QueueSize: 50_000, BatchSize: 1000, BatchWindow: 200 * time.Millisecond, Lanes: 8, MaxInFlight: 64,
+			QueueSize: 50_000, BatchSize: 1000, BatchWindow: 100 * time.Millisecond, Lanes: 4, MaxInFlight: 128,
 			GasBase: 300_000, GasPerEnvelope: 60_000, ConfirmEvery: 50 * time.Millisecond, TxTTL: 60 * time.Second,
 		},
 	}

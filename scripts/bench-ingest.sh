@@ -83,6 +83,12 @@ h1=$(curl -s "http://127.0.0.1:$((port + 1))/status" | jq -r .result.sync_info.l
 for ((lo = h0 + 1; lo <= h1; lo += 20)); do
   curl -s "http://127.0.0.1:$((port + 1))/blockchain?minHeight=$lo&maxHeight=$((lo + 19 < h1 ? lo + 19 : h1))" | jq -r '.result.block_metas[].num_txs'
 done | sort -n | uniq -c | awk 'BEGIN { printf "blocks by gateway txs:" } { printf " %s×%s", $1, $2 } END { print "" }'
+# Block intervals of the run (header times): 1 s of timeout_commit plus
+# consensus; the time a reading waits for the next proposal follows them.
+for ((lo = h0 + 1; lo <= h1; lo += 20)); do
+  curl -s "http://127.0.0.1:$((port + 1))/blockchain?minHeight=$lo&maxHeight=$((lo + 19 < h1 ? lo + 19 : h1))" | jq -r '.result.block_metas[].header.time'
+done | sort | while read -r t; do date -d "$t" +%s.%N; done | awk 'NR > 1 { d = $1 - p; s += d; if (d > m) m = d; n++ } { p = $1 }
+  END { if (n) printf "block interval: mean %.2f s, max %.2f s over %d blocks\n", s / n, m, n }'
 
 echo "== baseline: plain bank sends on the same node for ${seconds}s"
 "$w3bd" testnet load-bank-sends --from sender "${k[@]}" --chain-id "$chain" --node "$rpc" \
