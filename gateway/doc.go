@@ -9,8 +9,9 @@
 //	MQTT w3b/v1/streams/<stream>/devices/<device> | POST /v1/envelopes
 //	  -> Checker (signature, device, project, seq, size: x/streams reason codes)
 //	  -> spool.Append (fsync; only then PUBACK / 202)
-//	  -> queue -> batcher (size, window) -> submitter (unordered txs, several in flight)
-//	  -> confirmer (tx result: per-envelope verdicts)
+//	  -> lane (device hash) -> batch (size, window) -> submitter (unordered txs,
+//	     several in flight per lane, each envelope with its after_seq)
+//	  -> block watcher (tx results: per-envelope verdicts; out_of_order sent again)
 //	  -> ack on w3b/v1/acks/<device>, HTTP status, metrics
 //
 // Nothing is lost: after a crash the spool's pending envelopes are submitted

@@ -360,7 +360,7 @@ func TestGatewayCrashLosesNothing(t *testing.T) {
 	const chainID = "w3bd-crash"
 	n, stream, devs := gatewayWorld(t, chainID, 3)
 	spool := filepath.Join(t.TempDir(), "spool")
-	gw := startGatewayProc(t, n, "bob", spool, "--batch-window", "700ms", "--max-in-flight", "2")
+	gw := startGatewayProc(t, n, "bob", spool, "--batch-window", "700ms", "--lanes", "2", "--max-in-flight", "4")
 
 	type reading struct {
 		dev  device
@@ -390,7 +390,7 @@ func TestGatewayCrashLosesNothing(t *testing.T) {
 			// Mid-stream: some of what was acknowledged is not committed yet.
 			require.Positive(t, gw.metric(t, "w3b_gateway_spool_pending"), "the kill must catch acknowledged, uncommitted readings")
 			gw.kill()
-			gw.start(n, "bob", "--batch-window", "700ms", "--max-in-flight", "2")
+			gw.start(n, "bob", "--batch-window", "700ms", "--lanes", "2", "--max-in-flight", "4")
 		}
 		// A device resends what was not acknowledged (the gateway was down).
 		for attempt := 0; attempt < 50 && !post(r); attempt++ {
