@@ -140,7 +140,7 @@ var fuzzKnownReasons = map[string]bool{
 	types.ReasonMalformed: true, types.ReasonUnknownStream: true, types.ReasonPayloadTooLarge: true,
 	types.ReasonFutureTimestamp: true, types.ReasonUnknownDevice: true, types.ReasonWrongProject: true,
 	types.ReasonDeviceSuspended: true, types.ReasonDeviceRevoked: true, types.ReasonBadSignature: true,
-	types.ReasonStaleSeq: true,
+	types.ReasonStaleSeq: true, types.ReasonOutOfOrder: true,
 }
 
 // check publishes msg on a fresh context and asserts every invariant of the
@@ -172,6 +172,7 @@ func (w *publishWorld) check(t *testing.T, msg *types.MsgPublish) *types.MsgPubl
 		switch {
 		case n == 0 && errors.Is(err, types.ErrNoEnvelopes):
 		case n > int(w.params.MaxEnvelopesPerMsg) && errors.Is(err, types.ErrTooManyEnvelopes):
+		case len(msg.AfterSeqs) != 0 && len(msg.AfterSeqs) != n && errors.Is(err, types.ErrAfterSeqsLength):
 		default:
 			t.Fatalf("Publish of %d envelopes failed as a whole: %v", n, err)
 		}
@@ -225,6 +226,8 @@ func (w *publishWorld) check(t *testing.T, msg *types.MsgPublish) *types.MsgPubl
 			t.Fatalf("result %d accepted from project %d device into project %d stream", i, d.project, b.project)
 		case env.Seq <= lastSeq[env.DeviceId]:
 			t.Fatalf("result %d accepted seq %d, last %d", i, env.Seq, lastSeq[env.DeviceId])
+		case len(msg.AfterSeqs) != 0 && msg.AfterSeqs[i] != 0 && msg.AfterSeqs[i] != lastSeq[env.DeviceId]:
+			t.Fatalf("result %d accepted after_seq %d, last %d", i, msg.AfterSeqs[i], lastSeq[env.DeviceId])
 		case env.TimestampMs > w.horizon:
 			t.Fatalf("result %d accepted timestamp %d beyond %d", i, env.TimestampMs, w.horizon)
 		case len(env.Payload) > int(w.params.MaxPayloadBytes):
@@ -358,7 +361,13 @@ func (w *publishWorld) seedMessages(tb testing.TB) map[string]*types.MsgPublish 
 		"unregistered":                msg(valid(w.unregistered, w.s1, 1)),
 		"mixed valid forged replayed": msg(valid(w.ed, w.s1, fuzzPreSeq+1), forged, valid(w.ed, w.s1, fuzzPreSeq+1), valid(w.k1, w.s2, 9)),
 		"empty":                       msg(),
+		"after seqs":                  withAfter(msg(b, a, valid(w.k1, w.s1, fuzzPreSeq+1), valid(w.k1, w.s1, fuzzPreSeq+2)), fuzzPreSeq+1, fuzzPreSeq, 0, fuzzPreSeq),
 	}
+}
+
+func withAfter(m *types.MsgPublish, after ...uint64) *types.MsgPublish {
+	m.AfterSeqs = after
+	return m
 }
 
 // TestPublishSeeds pins the outcome of each seed, so the fuzz corpus is known
@@ -385,6 +394,7 @@ func TestPublishSeeds(t *testing.T) {
 		"unregistered":                {types.ReasonUnknownDevice},
 		"mixed valid forged replayed": {"", types.ReasonBadSignature, types.ReasonStaleSeq, ""},
 		"empty":                       nil,
+		"after seqs":                  {types.ReasonOutOfOrder, "", "", types.ReasonOutOfOrder},
 	}
 	seeds := w.seedMessages(t)
 	if len(seeds) != len(want) {
