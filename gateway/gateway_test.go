@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	dto "github.com/prometheus/client_model/go"
 	"io"
 	"log/slog"
 	"math/rand"
@@ -280,6 +281,7 @@ func TestLanesKeepEachDevicesOrder(t *testing.T) {
 	defer chain.mu.Unlock()
 	require.Zero(t, chain.stale, "no envelope overtaken by a later one of its device")
 	require.Positive(t, chain.outOfOrder, "reversed blocks of pipelined txs had no envelope out of order: the test did not test the rule")
+	require.Equal(t, float64(chain.outOfOrder), counterValue(t, h.g.metrics.Resent.WithLabelValues("out_of_order")), "each out_of_order verdict sent again")
 	require.Len(t, chain.records, len(keys))
 	requireSeqOrder(t, chain)
 }
@@ -299,6 +301,7 @@ func TestTxFailedAsAWholeIsSentAgainInOrder(t *testing.T) {
 	chain.mu.Lock()
 	defer chain.mu.Unlock()
 	require.Zero(t, chain.failNext, "the failures happened")
+	require.Positive(t, counterValue(t, h.g.metrics.Resent.WithLabelValues("out_of_gas")))
 	require.Zero(t, chain.stale)
 	require.Len(t, chain.records, len(keys))
 	requireSeqOrder(t, chain)
@@ -348,6 +351,13 @@ func publishDevicesInBlocks(t *testing.T, chain *fakeChain, n int, seqs uint64) 
 	}()
 	t.Cleanup(func() { close(stop); <-done })
 	return keys, h
+}
+
+func counterValue(t *testing.T, c interface{ Write(*dto.Metric) error }) float64 {
+	t.Helper()
+	var m dto.Metric
+	require.NoError(t, c.Write(&m))
+	return m.GetCounter().GetValue()
 }
 
 // requireSeqOrder checks each device's records were committed in seq order

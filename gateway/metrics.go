@@ -10,6 +10,7 @@ type Metrics struct {
 	Batched    prometheus.Counter
 	Committed  prometheus.Counter
 	Txs        *prometheus.CounterVec
+	Resent     *prometheus.CounterVec
 	QueueDepth prometheus.Gauge
 	Pending    prometheus.GaugeFunc
 	Latency    prometheus.Histogram
@@ -33,6 +34,9 @@ func newMetrics(pending func() float64) *Metrics {
 		Txs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "w3b_gateway_txs_total", Help: "Transactions, by result (submitted, committed, failed, retry).",
 		}, []string{"result"}),
+		Resent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "w3b_gateway_envelopes_resent_total", Help: "Envelopes sent again, by why (out_of_order, out_of_gas, not_judged).",
+		}, []string{"why"}),
 		QueueDepth: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "w3b_gateway_queue_depth", Help: "Envelopes waiting for a batch.",
 		}),
@@ -45,6 +49,6 @@ func newMetrics(pending func() float64) *Metrics {
 			Buckets: []float64{0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60},
 		}),
 	}
-	m.Registry.MustRegister(m.Received, m.Rejected, m.Batched, m.Committed, m.Txs, m.QueueDepth, m.Pending, m.Latency)
+	m.Registry.MustRegister(m.Received, m.Rejected, m.Batched, m.Committed, m.Txs, m.Resent, m.QueueDepth, m.Pending, m.Latency)
 	return m
 }

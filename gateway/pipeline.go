@@ -245,8 +245,13 @@ func (l *lane) popRetry() *item {
 	return it
 }
 
-// again queues envelopes to be sent again, in the order given.
-func (l *lane) again(items []*item) {
+// again queues envelopes to be sent again, in the order given; why labels
+// the metric.
+func (p *Pipeline) again(l *lane, items []*item, why string) {
+	if len(items) == 0 {
+		return
+	}
+	p.metrics.Resent.WithLabelValues(why).Add(float64(len(items)))
 	l.mu.Lock()
 	l.retry = append(l.retry, items...)
 	l.mu.Unlock()
@@ -355,7 +360,7 @@ func (p *Pipeline) judge(ctx context.Context, l *lane, f *flight) {
 		// Sent again; if this one did commit after all, the chain says
 		// stale_seq and settle finds the envelope on chain.
 		p.log.Warn("tx not committed in time, sending its envelopes again", "tx", f.hash, "err", err)
-		l.again(f.batch)
+		p.again(l, f.batch, "not_judged")
 	case out.Code != 0:
 		p.metrics.Txs.WithLabelValues("failed").Inc()
 		if !strings.Contains(out.Log, "out of gas") {
@@ -371,7 +376,7 @@ func (p *Pipeline) judge(ctx context.Context, l *lane, f *flight) {
 			}
 		}
 		p.failAll(l, failed, fmt.Sprintf("tx %s failed: %s", f.hash, out.Log))
-		l.again(again) // with twice the gas per failure
+		p.again(l, again, "out_of_gas") // with twice the gas per failure
 	default:
 		p.metrics.Txs.WithLabelValues("committed").Inc()
 		p.settle(ctx, l, f.batch, out, f.hash)
@@ -391,7 +396,7 @@ func (p *Pipeline) settle(ctx context.Context, l *lane, batch []*item, out *TxOu
 	var judged, again []*item
 	defer func() {
 		l.close(judged)
-		l.again(again)
+		p.again(l, again, streamstypes.ReasonOutOfOrder)
 	}()
 	for i, it := range batch {
 		r := out.Results[i]
