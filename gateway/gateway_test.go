@@ -264,6 +264,48 @@ func TestBackpressureWhenQueueIsFull(t *testing.T) {
 	require.False(t, spooled)
 }
 
+// TestHTTPTooManyRequests: with the queue full, POST answers 429 with
+// Retry-After, lists the envelopes of the array it did take, and takes
+// nothing of the rest, which the device can send again.
+func TestHTTPTooManyRequests(t *testing.T) {
+	chain, a, _ := world(t)
+	cfg := testConfig(t.TempDir())
+	cfg.Pipeline.QueueSize, cfg.Pipeline.Lanes = 2, 1 // one lane of two
+	g, err := newGateway(cfg, testChainID, chain, chain, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err) // not running: nothing drains the queue
+	defer g.spool.Close()
+	close(g.ready)
+	post := func(seqs ...uint64) (*httptest.ResponseRecorder, map[string]json.RawMessage) {
+		var envs []any
+		for _, seq := range seqs {
+			envs = append(envs, a.envelope(t, 1, seq, "v").ToJSON())
+		}
+		body, err := json.Marshal(envs)
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		g.handler().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/envelopes", bytes.NewReader(body)))
+		var out map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out), rec.Body.String())
+		return rec, out
+	}
+	rec, out := post(1, 2, 3)
+	require.Equal(t, http.StatusTooManyRequests, rec.Code, rec.Body.String())
+	require.Equal(t, "1", rec.Header().Get("Retry-After"))
+	var accepted []EnvelopeStatus
+	require.NoError(t, json.Unmarshal(out["accepted"], &accepted))
+	require.Len(t, accepted, 2)
+	for i, st := range accepted {
+		require.Equal(t, uint64(i+1), st.Seq)
+		require.Equal(t, StatusReceived, st.Status)
+	}
+	_, spooled := g.spool.Get(spool.Key{Device: a.id, Seq: 3})
+	require.False(t, spooled, "the refused envelope took nothing")
+	require.Equal(t, 2, g.spool.PendingCount())
+
+	rec, _ = post(3)
+	require.Equal(t, http.StatusTooManyRequests, rec.Code)
+}
+
 // TestLanesKeepEachDevicesOrder: blocks include the txs in flight in any
 // order (unordered txs), and each lane has several in flight; each device's
 // envelopes still commit in order: a later one that would overtake is judged
