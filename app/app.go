@@ -379,7 +379,8 @@ func (app *App) setAnteHandler(txConfig client.TxConfig) {
 			FeegrantKeeper:  app.FeeGrantKeeper,
 			SigGasConsumer:  ante.DefaultSigVerificationGasConsumer,
 		},
-		IBCKeeper: app.IBCKeeper,
+		IBCKeeper:     app.IBCKeeper,
+		DevicesKeeper: app.DevicesKeeper,
 	})
 	if err != nil {
 		panic(err)
