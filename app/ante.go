@@ -7,25 +7,19 @@ import (
 	"github.com/cosmos/cosmos-sdk/x/auth/ante"
 	ibcante "github.com/cosmos/ibc-go/v11/modules/core/ante"
 	ibckeeper "github.com/cosmos/ibc-go/v11/modules/core/keeper"
-
-	streamskeeper "github.com/w3bd/w3bd/x/streams/keeper"
-	streamstypes "github.com/w3bd/w3bd/x/streams/types"
 )
 
 // HandlerOptions are what the ante handler needs.
 type HandlerOptions struct {
 	ante.HandlerOptions
-	IBCKeeper     *ibckeeper.Keeper
-	DevicesKeeper streamstypes.DevicesKeeper
+	IBCKeeper *ibckeeper.Keeper
 }
 
 // NewAnteHandler is the SDK's standard chain plus IBC's redundant-relay check,
-// which saves relayers fees for packets another relayer already delivered,
-// and x/streams' CheckTx-time verification of device signatures, which takes
-// that work off block execution.
+// which saves relayers fees for packets another relayer already delivered.
 func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
-	if options.AccountKeeper == nil || options.BankKeeper == nil || options.SignModeHandler == nil || options.IBCKeeper == nil || options.DevicesKeeper == nil {
-		return nil, errors.New("ante handler needs the account, bank, IBC and devices keepers and a sign mode handler")
+	if options.AccountKeeper == nil || options.BankKeeper == nil || options.SignModeHandler == nil || options.IBCKeeper == nil {
+		return nil, errors.New("ante handler needs the account, bank and IBC keepers and a sign mode handler")
 	}
 	return sdk.ChainAnteDecorators(
 		ante.NewSetUpContextDecorator(),
@@ -41,6 +35,5 @@ func NewAnteHandler(options HandlerOptions) (sdk.AnteHandler, error) {
 		ante.NewSigVerificationDecorator(options.AccountKeeper, options.SignModeHandler, options.SigVerifyOptions...),
 		ante.NewIncrementSequenceDecorator(options.AccountKeeper),
 		ibcante.NewRedundantRelayDecorator(options.IBCKeeper),
-		streamskeeper.NewPreverifyDecorator(options.DevicesKeeper),
 	), nil
 }

@@ -379,8 +379,7 @@ func (app *App) setAnteHandler(txConfig client.TxConfig) {
 			FeegrantKeeper:  app.FeeGrantKeeper,
 			SigGasConsumer:  ante.DefaultSigVerificationGasConsumer,
 		},
-		IBCKeeper:     app.IBCKeeper,
-		DevicesKeeper: app.DevicesKeeper,
+		IBCKeeper: app.IBCKeeper,
 	})
 	if err != nil {
 		panic(err)

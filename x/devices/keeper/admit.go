@@ -79,7 +79,7 @@ func (k Keeper) Admit(ctx context.Context, claims []types.Claim, verifyGas types
 		keys[i], addrs[i] = key, addr
 	}
 
-	k.verifyAll(claims, keys, verdicts)
+	verifyAll(claims, keys, verdicts)
 
 	// Sequence rule, in claim order; each advanced device is written once.
 	var advanced []int
@@ -111,15 +111,14 @@ func (k Keeper) Admit(ctx context.Context, claims []types.Claim, verifyGas types
 }
 
 // verifyAll checks the signatures of the claims that have a key, writing
-// failures into verdicts at the claim's own index. A signature this node
-// already found valid in CheckTx (Preverify) is not checked again. The rest
-// are split into one contiguous chunk per core, each verified as a
-// devicekey.Batch; the verdicts are those of verifying one by one, so
-// scheduling, chunking and the cache cannot change them.
-func (k Keeper) verifyAll(claims []types.Claim, keys []devicekey.PublicKey, verdicts []types.Verdict) {
+// failures into verdicts at the claim's own index. The claims are split into
+// one contiguous chunk per core, each verified as a devicekey.Batch; the
+// verdicts are those of verifying one by one, so scheduling and chunking
+// cannot change them.
+func verifyAll(claims []types.Claim, keys []devicekey.PublicKey, verdicts []types.Verdict) {
 	var idx []int
 	for i := range claims {
-		if keys[i] != nil && !k.sigs.take(sigKey(string(keys[i].Algo()), keys[i].Bytes(), claims[i].SignBytes, claims[i].Signature)) {
+		if keys[i] != nil {
 			idx = append(idx, i)
 		}
 	}
@@ -146,38 +145,6 @@ func (k Keeper) verifyAll(claims []types.Claim, keys []devicekey.PublicKey, verd
 		wg.Go(func() { verify(part) })
 	}
 	wg.Wait()
-}
-
-// Preverify checks the signatures of claims ahead of Admit — in CheckTx, off
-// block execution — and remembers the valid ones, so Admit does not verify
-// them again. It judges nothing, charges no gas and writes no state; claims
-// of unknown or malformed devices are skipped (Admit rejects them).
-func (k Keeper) Preverify(ctx context.Context, claims []types.Claim) error {
-	keys := make([]devicekey.PublicKey, len(claims))
-	for i, c := range claims {
-		addr, err := parseDeviceID(c.DeviceID)
-		if err != nil {
-			continue
-		}
-		d, err := k.getDevice(ctx, addr, c.DeviceID)
-		if err != nil {
-			if isNotFound(err) {
-				continue
-			}
-			return err
-		}
-		if keys[i], err = k.keys.get(devicekey.Algo(d.Algo), d.Id, d.PubKey); err != nil {
-			return fmt.Errorf("stored key of device %s: %w", d.Id, err)
-		}
-	}
-	verdicts := make([]types.Verdict, len(claims))
-	k.verifyAll(claims, keys, verdicts)
-	for i, v := range verdicts {
-		if keys[i] != nil && v.Err == nil {
-			k.sigs.add(sigKey(string(keys[i].Algo()), keys[i].Bytes(), claims[i].SignBytes, claims[i].Signature))
-		}
-	}
-	return nil
 }
 
 func isNotFound(err error) bool { return errors.Is(err, types.ErrDeviceNotFound) }

@@ -124,19 +124,10 @@ func TestAdmit(t *testing.T) {
 	}
 	require.Len(t, want, len(claims))
 
-	// Signatures verified ahead in CheckTx (Preverify) change nothing: not
-	// the verdicts, not the gas, not the state.
-	for _, run := range []struct {
-		procs     int
-		preverify bool
-	}{{1, false}, {4, false}, {1, true}, {4, true}} {
-		procs := run.procs
-		t.Run(fmt.Sprintf("GOMAXPROCS=%d/preverified=%v", procs, run.preverify), func(t *testing.T) {
+	for _, procs := range []int{1, 4} {
+		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
 			s := newAdmitScene(t)
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			if run.preverify {
-				require.NoError(t, s.f.Devices.Preverify(s.f.Ctx, claims))
-			}
 			ctx := s.f.Ctx.WithGasMeter(storetypes.NewInfiniteGasMeter()).WithKVGasConfig(storetypes.GasConfig{})
 			verdicts, err := s.f.Devices.Admit(ctx, claims, gasByAlgo)
 			require.NoError(t, err)
@@ -171,48 +162,6 @@ func TestAdmit(t *testing.T) {
 			require.Zero(t, lastSeq(s.revoked))
 		})
 	}
-}
-
-// TestPreverify: only signatures that verify are remembered, each for one
-// use; claims of unknown or malformed devices are skipped, not errors.
-func TestPreverify(t *testing.T) {
-	s := newAdmitScene(t)
-	p256, k1, ed := s.active[0], s.active[1], s.active[2]
-	forged := claim(t, ed, s.project, 2)
-	forged.Signature = append([]byte(nil), forged.Signature...)
-	forged.Signature[3] ^= 1
-	claims := []types.Claim{
-		claim(t, p256, s.project, 1), claim(t, k1, s.project, 1), claim(t, ed, s.project, 1),
-		forged,
-		claim(t, s.suspended, s.project, 1), // a valid signature; Admit judges the status
-		claim(t, s.unknown, s.project, 1),
-		{DeviceID: "w3bdev1bad", Seq: 1, SignBytes: []byte("x"), Signature: []byte("y")},
-	}
-	require.NoError(t, s.f.Devices.Preverify(s.f.Ctx, claims))
-	for i, want := range []bool{true, true, true, false, true, false, false} {
-		c := claims[i]
-		d := map[string]*testutil.Device{p256.ID: p256, k1.ID: k1, ed.ID: ed, s.suspended.ID: s.suspended, s.unknown.ID: s.unknown}[c.DeviceID]
-		if d == nil {
-			continue
-		}
-		require.Equal(t, want, s.f.Devices.TakeVerified(pubKey(t, d), c.SignBytes, c.Signature), "claim %d", i)
-	}
-	// Taken once: gone.
-	require.False(t, s.f.Devices.TakeVerified(pubKey(t, p256), claims[0].SignBytes, claims[0].Signature))
-
-	// Admit trusts a remembered signature without verifying it again — which
-	// is why only Preverify, after verifying, may remember one.
-	s.f.Devices.MarkVerified(pubKey(t, ed), forged.SignBytes, forged.Signature)
-	verdicts, err := s.f.Devices.Admit(s.f.Ctx, []types.Claim{forged}, gasByAlgo)
-	require.NoError(t, err)
-	require.NoError(t, verdicts[0].Err)
-}
-
-func pubKey(t *testing.T, d *testutil.Device) devicekey.PublicKey {
-	t.Helper()
-	k, err := devicekey.ParsePublicKey(d.Key.Algo(), d.Key.PublicKey())
-	require.NoError(t, err)
-	return k
 }
 
 func TestAdmitEmptyAndAllRejected(t *testing.T) {

@@ -34,7 +34,6 @@ type Keeper struct {
 	LastSeq          collections.Map[[]byte, uint64]
 
 	keys *keyCache
-	sigs *sigCache
 }
 
 // NewKeeper returns the devices keeper. authority may change params (x/gov).
@@ -54,7 +53,6 @@ func NewKeeper(cdc codec.BinaryCodec, storeService store.KVStoreService, address
 			collections.PairKeyCodec(collections.Uint64Key, collections.BytesKey)),
 		LastSeq: collections.NewMap(sb, types.LastSeqKey, "last_seq", collections.BytesKey, collections.Uint64Value),
 		keys:    newKeyCache(keyCacheSize),
-		sigs:    newSigCache(),
 	}
 	schema, err := sb.Build()
 	if err != nil {

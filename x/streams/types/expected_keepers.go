@@ -12,6 +12,4 @@ type DevicesKeeper interface {
 	GetProject(ctx context.Context, id uint64) (devicestypes.Project, error)
 	RequireProjectOwner(ctx context.Context, projectID uint64, sender string) (devicestypes.Project, error)
 	Admit(ctx context.Context, claims []devicestypes.Claim, verifyGas devicestypes.VerifyGasFunc) ([]devicestypes.Verdict, error)
-	// Preverify checks signatures ahead of Admit (CheckTx) so Admit need not.
-	Preverify(ctx context.Context, claims []devicestypes.Claim) error
 }
