@@ -20,6 +20,7 @@ type fakeChain struct {
 	streams    map[uint64]streamstypes.Stream
 	records    map[string]streamstypes.Record // device/seq -> record
 	txs        map[string]*TxOutcome
+	submitted  map[string]time.Time // by tx hash
 	height     int64
 	envsSent   int  // envelopes that reached Submit
 	stale      int  // envelopes the chain judged stale
@@ -54,7 +55,7 @@ func (c *fakeChain) block() {
 
 func newFakeChain() *fakeChain {
 	return &fakeChain{devices: map[string]devicestypes.Device{}, streams: map[uint64]streamstypes.Stream{},
-		records: map[string]streamstypes.Record{}, txs: map[string]*TxOutcome{}, height: 100}
+		records: map[string]streamstypes.Record{}, txs: map[string]*TxOutcome{}, submitted: map[string]time.Time{}, height: 100}
 }
 
 func (c *fakeChain) Device(_ context.Context, id string) (devicestypes.Device, bool, error) {
@@ -92,6 +93,7 @@ func (c *fakeChain) Submit(_ context.Context, envs []streamstypes.Envelope, afte
 	c.envsSent += len(envs)
 	c.nonce++
 	hash := fmt.Sprintf("%064x", c.nonce)
+	c.submitted[hash] = time.Now()
 	if c.reverse {
 		c.mempool = append(c.mempool, pendingTx{hash, envs, after})
 		return hash, nil
@@ -137,7 +139,9 @@ func (c *fakeChain) execute(envs []streamstypes.Envelope, after []uint64) *TxOut
 }
 
 func (c *fakeChain) Await(ctx context.Context, hash string, ttl time.Duration) (*TxOutcome, error) {
-	deadline := time.Now().Add(ttl)
+	c.mu.Lock()
+	deadline := c.submitted[hash].Add(ttl)
+	c.mu.Unlock()
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		c.mu.Lock()
 		o, ok := c.txs[hash]

@@ -39,7 +39,8 @@ type Submitter interface {
 	// ErrMempoolFull asks the caller to retry later.
 	Submit(ctx context.Context, envs []streamstypes.Envelope, afterSeqs []uint64, gas uint64) (string, error)
 	// Await returns the result of a tx Submit returned, once it is in a
-	// block, or an error when ttl passed without it.
+	// block, or an error when ttl passed since its submission without it
+	// (from submission: a lane awaits its txs one after another).
 	Await(ctx context.Context, txHash string, ttl time.Duration) (*TxOutcome, error)
 	// Run follows the chain for Await until ctx ends.
 	Run(ctx context.Context)
@@ -66,6 +67,7 @@ type chainSubmitter struct {
 type sentTx struct {
 	signature string // base64, as the tx.signature event spells it
 	result    <-chan *TxOutcome
+	at        time.Time // when CheckTx accepted it
 }
 
 // lookupEvery is how often Await asks the node for a tx by hash that the
@@ -153,7 +155,7 @@ func (s *chainSubmitter) Submit(ctx context.Context, envs []streamstypes.Envelop
 		return "", err
 	}
 	s.mu.Lock()
-	s.sent[res.TxHash] = sentTx{signature: sig, result: result}
+	s.sent[res.TxHash] = sentTx{signature: sig, result: result, at: time.Now()}
 	s.mu.Unlock()
 	return res.TxHash, nil
 }
@@ -184,7 +186,7 @@ func (s *chainSubmitter) Await(ctx context.Context, txHash string, ttl time.Dura
 		return nil, fmt.Errorf("tx %s was not submitted here", txHash)
 	}
 	defer s.blocks.forget(sent.signature)
-	deadline := time.NewTimer(ttl)
+	deadline := time.NewTimer(time.Until(sent.at.Add(ttl)))
 	defer deadline.Stop()
 	lookup := time.NewTicker(min(lookupEvery, ttl))
 	defer lookup.Stop()
@@ -197,7 +199,12 @@ func (s *chainSubmitter) Await(ctx context.Context, txHash string, ttl time.Dura
 				return out, nil
 			}
 		case <-deadline.C:
-			return nil, fmt.Errorf("tx %s not in a block after %s", txHash, ttl)
+			select {
+			case out := <-sent.result: // it came just in time
+				return out, nil
+			default:
+			}
+			return nil, fmt.Errorf("tx %s not in a block %s after its submission", txHash, ttl)
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -154,4 +155,27 @@ func TestBlockWatcher(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// TestAwaitTTLCountsFromSubmission: a lane awaits its txs one after another,
+// so a tx's TTL runs from its submission, not from the Await call; a result
+// that is already there wins over a deadline that has passed.
+func TestAwaitTTLCountsFromSubmission(t *testing.T) {
+	s := &chainSubmitter{blocks: newBlockWatcher(nil, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil))), sent: map[string]sentTx{}}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	s.sent["old"] = sentTx{signature: "sigOld", result: make(chan *TxOutcome), at: time.Now().Add(-2 * time.Hour)}
+	_, err := s.Await(ctx, "old", time.Hour)
+	if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), "after its submission") {
+		t.Fatalf("a tx submitted 2 h ago with a 1 h TTL: got %v (ctx %v)", err, ctx.Err())
+	}
+
+	done := make(chan *TxOutcome, 1)
+	done <- &TxOutcome{Height: 7}
+	s.sent["late"] = sentTx{signature: "sigLate", result: done, at: time.Now().Add(-2 * time.Hour)}
+	out, err := s.Await(ctx, "late", time.Hour)
+	if err != nil || out.Height != 7 {
+		t.Fatalf("a result already delivered: got %+v, %v", out, err)
+	}
 }
