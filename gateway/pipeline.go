@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -268,7 +269,7 @@ func (l *lane) afterSeqs(batch []*item) []uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	after := make([]uint64, len(batch))
-	any := false
+	conditioned := false
 	for i, it := range batch {
 		list := l.open[it.key.Device]
 		if !it.opened {
@@ -276,16 +277,11 @@ func (l *lane) afterSeqs(batch []*item) []uint64 {
 			list = append(list, it)
 			l.open[it.key.Device] = list
 		}
-		for j, o := range list {
-			if o == it {
-				if j > 0 {
-					after[i], any = list[j-1].env.Seq, true
-				}
-				break
-			}
+		if j := slices.Index(list, it); j > 0 {
+			after[i], conditioned = list[j-1].env.Seq, true
 		}
 	}
-	if !any {
+	if !conditioned {
 		return nil
 	}
 	return after
@@ -297,11 +293,8 @@ func (l *lane) close(items []*item) {
 	defer l.mu.Unlock()
 	for _, it := range items {
 		list := l.open[it.key.Device]
-		for j, o := range list {
-			if o == it {
-				list = append(list[:j:j], list[j+1:]...)
-				break
-			}
+		if j := slices.Index(list, it); j >= 0 {
+			list = slices.Delete(list, j, j+1)
 		}
 		if len(list) == 0 {
 			delete(l.open, it.key.Device)
